@@ -1,0 +1,20 @@
+# The two quick-start commands (README): `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+export SEQLABS_DATA ?= $(abspath ../shared/data)
+
+$(BIN)/autograder: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/autograder  ## create .venv with the pinned dependencies
+
+demo: setup  ## build every lab, grade the built solution and release notebooks (fast profile, embedded data)
+	SEQLABS_DATA= SEQLABS_PROFILE=fast $(BIN)/autograder demo
+
+test: setup  ## the whole test suite, long tests included (what CI runs)
+	SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+.PHONY: setup demo test
