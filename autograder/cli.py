@@ -1,9 +1,89 @@
-"""Command line: `autograder build|grade|demo` (thin layer over keyword-only functions)."""
+"""Command line: `autograder build | grade | demo`.
+
+A thin layer over keyword-only Python functions whose defaults live with them:
+`autograder.build.build_labs`, `autograder.grade.grade_submissions` and
+`autograder.demo.run_demo`.
+"""
+from __future__ import annotations
+
 import argparse
+import os
+import sys
+from pathlib import Path
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
-    parser.add_subparsers(dest="command")
-    parser.parse_args(argv)
-    return 0
+def _build(args: argparse.Namespace) -> int:
+    from autograder.build import build_labs
+
+    report = build_labs(labs=args.labs or None, root=Path(args.root), verify=not args.no_verify)
+    return 0 if report.ok else 1
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from autograder.grade import grade_submissions
+
+    result = grade_submissions(
+        lab=args.lab,
+        submissions=[Path(s) for s in args.submissions],
+        out=Path(args.out),
+        root=Path(args.root),
+        workers=args.workers,
+        timeout=args.timeout,
+        memory_mb=args.memory_mb,
+    )
+    return 0 if result.ok else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograder.demo import run_demo
+
+    return 0 if run_demo(root=Path(args.root), out=Path(args.out)) else 1
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograder",
+        description="Build course labs from master notebooks and grade submissions.",
+    )
+    parser.add_argument("--root", default=".", help="repository root holding labs/ (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build",
+        help="build release + solution notebooks and the answer key from labs/source",
+        description="Build labs/release, labs/solution and labs/keys from each labs/source/<lab>.ipynb.",
+    )
+    build.add_argument("labs", nargs="*", metavar="LAB", help="lab names (default: every lab in labs/source)")
+    build.add_argument("--no-verify", action="store_true", help="skip executing the release and solution to verify them")
+    build.set_defaults(run=_build)
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade submissions authoritatively against the answer key",
+        description="Grade submitted notebooks in isolated kernels; write DIR/gradebook.csv, "
+        "results.json, junit.xml and feedback/<student>.html.",
+    )
+    grade.add_argument("--lab", required=True, help="lab name, e.g. lab1_rnn_lstm_numpy")
+    grade.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: cores)")
+    grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per notebook (s)")
+    grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")
+    grade.set_defaults(run=_grade)
+
+    demo = commands.add_parser(
+        "demo",
+        help="build every lab and grade its solution and release notebooks; print the gradebook",
+    )
+    demo.add_argument("--out", default="out/demo", metavar="DIR", help="where the gradebook goes")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
