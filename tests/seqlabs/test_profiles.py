@@ -1,0 +1,93 @@
+"""Profiles, data directory, seeding and per-profile settings."""
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+import torch
+
+from seqlabs.profiles import PROFILES, current_profile, data_dir
+from seqlabs.seeding import seed_everything
+from seqlabs.settings import for_profile
+
+
+def test_profiles_tuple():
+    """Are the three profiles named as in the contract, in size order?"""
+    assert PROFILES == ("fast", "class", "full")
+
+
+@pytest.mark.parametrize("raw, expected", [(None, "class"), ("", "class"), ("fast", "fast"),
+                                           ("class", "class"), ("full", "full"), (" FAST ", "fast")])
+def test_current_profile(monkeypatch, raw, expected):
+    """Does current_profile read SEQLABS_PROFILE, defaulting to 'class'?"""
+    if raw is None:
+        monkeypatch.delenv("SEQLABS_PROFILE", raising=False)
+    else:
+        monkeypatch.setenv("SEQLABS_PROFILE", raw)
+    assert current_profile() == expected
+
+
+def test_unknown_profile_error(monkeypatch):
+    """Does an unknown profile raise an error naming the value and the choices?"""
+    monkeypatch.setenv("SEQLABS_PROFILE", "quick")
+    with pytest.raises(ValueError, match=r"'quick'.*fast, class, full"):
+        current_profile()
+
+
+def test_data_dir(monkeypatch, tmp_path):
+    """Is data_dir None when unset or empty, and the Path otherwise?"""
+    monkeypatch.delenv("SEQLABS_DATA", raising=False)
+    assert data_dir() is None
+    monkeypatch.setenv("SEQLABS_DATA", "  ")
+    assert data_dir() is None
+    monkeypatch.setenv("SEQLABS_DATA", str(tmp_path))
+    assert data_dir() == Path(tmp_path)
+
+
+def test_seed_everything_repeats():
+    """Do two seedings with the same seed give the same random, NumPy and torch draws?"""
+    def draws():
+        return random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist()
+    seed_everything(123)
+    first = draws()
+    seed_everything(123)
+    assert draws() == first
+    seed_everything(124)
+    assert draws() != first
+    assert torch.are_deterministic_algorithms_enabled()
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "1", True])
+def test_seed_everything_rejects(bad):
+    """Are negative, huge and non-integer seeds refused?"""
+    with pytest.raises((TypeError, ValueError)):
+        seed_everything(bad)
+
+
+@dataclass(frozen=True)
+class _Demo:
+    hidden: int = 16   # hidden units
+    epochs: int = 100  # epochs
+    PROFILES: ClassVar[dict] = {"fast": {"epochs": 5}, "full": {"epochs": 1000, "hidden": 64}}
+
+
+def test_for_profile(monkeypatch):
+    """Does for_profile apply defaults, then the profile's overrides, then keyword overrides?"""
+    assert for_profile(_Demo, "class") == _Demo(16, 100)
+    assert for_profile(_Demo, "fast") == _Demo(16, 5)
+    assert for_profile(_Demo, "full") == _Demo(64, 1000)
+    assert for_profile(_Demo, "fast", hidden=3) == _Demo(3, 5)
+    monkeypatch.setenv("SEQLABS_PROFILE", "fast")
+    assert for_profile(_Demo) == _Demo(16, 5)
+
+
+def test_for_profile_errors():
+    """Are unknown profiles, unknown fields and non-dataclasses refused with clear messages?"""
+    with pytest.raises(ValueError, match="unknown profile"):
+        for_profile(_Demo, "huge")
+    with pytest.raises(ValueError, match="no field"):
+        for_profile(_Demo, "class", layers=2)
+    with pytest.raises(TypeError, match="dataclass"):
+        for_profile(dict, "class")
