@@ -1,0 +1,8 @@
+"""Text pipeline for the seq2seq labs: spaCy tokenisers, ``Vocab``, numericalising and bucketed batches.
+
+The legacy torchtext workflow (``Field`` -> ``build_vocab`` -> ``BucketIterator``)
+on ``torch.utils.data``; tensors are time-major ``[T, B]`` unless a function
+says ``batch_first``.
+"""
+from seqlabs.text.tokenize import get_tokenizer, tokenize, tokenize_de, tokenize_en, tokenize_many
+from seqlabs.text.vocab import EOS, PAD, SOS, SPECIALS, UNK, Vocab
