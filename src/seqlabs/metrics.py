@@ -1,0 +1,119 @@
+"""Metrics the labs report: perplexity, corpus BLEU, sequence agreement.
+
+BLEU is NLTK's corpus BLEU (Papineni et al. 2002: clipped n-gram counts summed
+over the corpus, then one brevity penalty), reported on the 0-100 scale of
+published tables (Multi30k seq2seq models: ~30-35). Sentences are token lists,
+never strings: NLTK would silently score a string character by character.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from nltk.translate.bleu_score import SmoothingFunction
+from nltk.translate.bleu_score import corpus_bleu as _nltk_corpus_bleu
+
+__all__ = ["perplexity", "corpus_bleu", "sequence_agreement"]
+
+
+def perplexity(loss):
+    """exp(loss): the perplexity of a mean per-token cross-entropy `loss` (nats).
+
+    loss: a float, 0-d tensor, or an array of losses (any shape S; returns shape S).
+    A loss too large for exp (> ~709.78) gives inf rather than OverflowError,
+    so an untrained model early in a run prints `inf` instead of crashing.
+    Raises ValueError for NaN (training diverged) and for a negative loss
+    (not a cross-entropy).
+    """
+    if hasattr(loss, "detach"):  # a torch tensor
+        loss = loss.detach().cpu().numpy()
+    arr = np.asarray(loss, dtype=np.float64)
+    if np.isnan(arr).any():
+        raise ValueError(
+            "perplexity of a NaN loss: training diverged (or a batch had no non-pad tokens); "
+            "lower the learning rate, clip gradients, and check the criterion's ignore_index"
+        )
+    if (arr < 0).any():
+        raise ValueError(
+            f"perplexity needs a cross-entropy loss (>= 0), got {arr.min()!r}; "
+            "pass the mean negative log-likelihood per token, not a log-probability"
+        )
+    with np.errstate(over="ignore"):
+        ppl = np.exp(arr)  # overflows to inf, never raises
+    return float(ppl) if ppl.ndim == 0 else ppl
+
+
+def _check_sentence(sentence, what: str) -> list[str]:
+    if isinstance(sentence, str):
+        raise TypeError(
+            f"{what} is a string; BLEU needs a list of tokens (NLTK would score characters). "
+            "Tokenise it first, e.g. sentence.split()"
+        )
+    try:
+        return list(sentence)
+    except TypeError:
+        raise TypeError(f"{what} must be a list of tokens, got {type(sentence).__name__}") from None
+
+
+def corpus_bleu(
+    hypotheses: Sequence[Sequence[str]],
+    references: Sequence[Sequence[str]] | Sequence[Sequence[Sequence[str]]],
+    *,
+    max_n: int = 4,
+    smoothing: bool = True,
+) -> float:
+    """Corpus BLEU of tokenised `hypotheses` against `references`, on a 0-100 scale.
+
+    hypotheses: N token lists (the model's translations, without <sos>/<eos>).
+    references: N entries, each one reference token list, or a list of
+        reference token lists for that sentence (note the order: hypotheses
+        first, unlike nltk's corpus_bleu(list_of_references, hypotheses)).
+    max_n: uniform weights 1/max_n over 1..max_n-grams (BLEU-4 by default).
+    smoothing: NLTK's SmoothingFunction().method1 (Chen & Cherry 2014,
+        method 1): an n-gram order with zero matches over the whole corpus
+        gets epsilon = 0.1 matches instead of zeroing the score. It changes
+        nothing when every order has a match (any realistic test set), and
+        keeps small corpora of short sentences from scoring exactly 0.
+        False: plain Papineni BLEU (where an order has no match NLTK warns and
+        returns a tiny positive number, ~1e-76 on this scale, in place of 0).
+
+    Returns 100 * nltk.translate.bleu_score.corpus_bleu(...).
+    """
+    if isinstance(hypotheses, str) or isinstance(references, str):
+        raise TypeError("hypotheses and references must be lists of token lists, not strings")
+    hypotheses, references = list(hypotheses), list(references)
+    if not hypotheses:
+        raise ValueError("corpus_bleu of an empty hypothesis list is undefined; translate at least one sentence")
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"corpus_bleu got {len(hypotheses)} hypotheses but {len(references)} references; "
+            "pass one reference (or one list of references) per hypothesis, in the same order"
+        )
+    if max_n < 1:
+        raise ValueError(f"max_n must be at least 1 (got {max_n})")
+    hyps = [_check_sentence(h, f"hypothesis {i}") for i, h in enumerate(hypotheses)]
+    refs = []
+    for i, ref in enumerate(references):
+        ref = _check_sentence(ref, f"reference {i}")
+        if not ref:
+            raise ValueError(f"reference {i} is empty; every hypothesis needs at least one non-empty reference")
+        if all(isinstance(tok, str) for tok in ref):
+            refs.append([ref])  # one reference
+        else:
+            refs.append([_check_sentence(r, f"reference {i}[{j}]") for j, r in enumerate(ref)])
+    weights = (1.0 / max_n,) * max_n
+    smoothing_function = SmoothingFunction().method1 if smoothing else None
+    score = _nltk_corpus_bleu(refs, hyps, weights=weights, smoothing_function=smoothing_function)
+    return 100.0 * float(score)
+
+
+def __getattr__(name: str):
+    # `sequence_agreement` is autograder.values.agreement, the function the grader judges
+    # with; imported lazily so that `import seqlabs.metrics` does not need the autograder.
+    if name == "sequence_agreement":
+        from autograder.values import agreement
+
+        return agreement
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
