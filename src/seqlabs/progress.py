@@ -1,0 +1,164 @@
+"""Progress reporting that suits where the code runs, and Trevett's epoch timing.
+
+`progress(iterable)` is a tqdm bar on a terminal or in Jupyter, and plain log
+lines ("train 3/10 (30%) 4.1s loss=2.31") when nothing is watching
+interactively (CI, a piped log, `autograder grade`), where tqdm's carriage
+returns would leave one unreadable line.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO, Iterable, Iterator, TypeVar
+
+__all__ = ["progress", "LogProgress", "is_interactive", "in_notebook", "epoch_time"]
+
+T = TypeVar("T")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (ipykernel's shell)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def is_interactive(stream: IO[str] | None = None) -> bool:
+    """True in Jupyter or when `stream` (default sys.stderr) is a terminal."""
+    stream = sys.stderr if stream is None else stream
+    if in_notebook():
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def epoch_time(start: float, end: float) -> tuple[int, int]:
+    """Whole minutes and leftover whole seconds between two `time.time()` readings.
+
+    As in Trevett's tutorials: `epoch_time(0, 125.9) == (2, 5)`.
+    """
+    elapsed = end - start
+    if elapsed < 0:
+        raise ValueError(f"epoch_time: end ({end}) is before start ({start}); pass (start, end) in that order")
+    mins = int(elapsed / 60)
+    secs = int(elapsed - mins * 60)
+    return mins, secs
+
+
+def _format_value(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+class LogProgress:
+    """The non-interactive stand-in for tqdm: iterates and writes a line now and then.
+
+    A line is written at the first item, whenever `every` more items have
+    passed or `min_interval` seconds have gone by since the last line, and at
+    the end. Same small surface as tqdm: iteration, `update`, `set_postfix`,
+    `close`, context manager.
+    """
+
+    def __init__(self, iterable=None, *, total=None, desc="", stream=None, every=None, min_interval=30.0):
+        self.iterable = iterable
+        if total is None and iterable is not None and hasattr(iterable, "__len__"):
+            total = len(iterable)
+        self.total = total
+        self.desc = desc or ""
+        self.stream = sys.stderr if stream is None else stream
+        # about ten lines per pass when the length is known; every item otherwise
+        self.every = every if every is not None else (max(1, total // 10) if total else 1)
+        self.min_interval = min_interval
+        self.n = 0
+        self.postfix: dict[str, object] = {}
+        self._start = time.perf_counter()
+        self._last_written_n = 0
+        self._last_written_t = self._start
+        self._closed = False
+
+    def __iter__(self) -> Iterator:
+        try:
+            for item in self.iterable:
+                yield item
+                self.update(1)
+        finally:
+            self.close()
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs) -> None:
+        """Values shown at the end of each line (e.g. loss=2.31)."""
+        self.postfix = dict(ordered_dict or {}, **kwargs)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.perf_counter()
+        due = self.n - self._last_written_n >= self.every or now - self._last_written_t >= self.min_interval
+        if self.n == n or due or (self.total is not None and self.n >= self.total):
+            self._write(now)
+
+    def _write(self, now: float) -> None:
+        where = f"{self.n}/{self.total} ({100 * self.n / self.total:.0f}%)" if self.total else f"{self.n}"
+        parts = [p for p in (self.desc, where, f"{now - self._start:.1f}s") if p]
+        parts += [f"{k}={_format_value(v)}" for k, v in self.postfix.items()]
+        print(" ".join(parts), file=self.stream, flush=True)
+        self._last_written_n, self._last_written_t = self.n, now
+
+    def close(self) -> None:
+        if not self._closed and self.n != self._last_written_n:
+            self._write(time.perf_counter())  # the final count, if not yet written
+        self._closed = True
+
+
+def progress(
+    iterable: Iterable[T] | None = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    mode: str = "auto",
+    stream: IO[str] | None = None,
+    leave: bool = True,
+):
+    """Wrap `iterable` in a progress display suited to where the code runs.
+
+    mode: "auto" (tqdm when `is_interactive()`, log lines otherwise), "bar"
+        (always tqdm), "log" (always log lines), "off" (nothing shown; still
+        supports set_postfix/update/close).
+    Returns an iterable with tqdm's `set_postfix`, `update` and `close`.
+    """
+    if mode not in ("auto", "bar", "log", "off"):
+        raise ValueError(f"progress mode must be 'auto', 'bar', 'log' or 'off', got {mode!r}")
+    if mode == "auto":
+        mode = "bar" if is_interactive(stream) else "log"
+    if mode == "bar":
+        return _tqdm()(iterable, total=total, desc=desc or None, file=stream, leave=leave)
+    if mode == "off":
+        return _tqdm()(iterable, total=total, disable=True)
+    return LogProgress(iterable, total=total, desc=desc, stream=stream)
+
+
+def _tqdm():
+    """tqdm's notebook widget in Jupyter when ipywidgets is there, the text bar otherwise."""
+    if in_notebook():
+        try:
+            import ipywidgets  # noqa: F401  (tqdm.notebook needs it at display time)
+            from tqdm.notebook import tqdm
+
+            return tqdm
+        except ImportError:
+            pass
+    from tqdm import tqdm
+
+    return tqdm

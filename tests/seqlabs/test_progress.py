@@ -1,0 +1,102 @@
+"""Progress display per environment, and Trevett's epoch_time."""
+import io
+
+import pytest
+from tqdm import tqdm
+
+from seqlabs import progress as progress_module
+from seqlabs.progress import LogProgress, epoch_time, is_interactive, progress
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def trevett_epoch_time(start_time, end_time):
+    """Verbatim from Trevett's pytorch-seq2seq tutorials (the oracle)."""
+    elapsed_time = end_time - start_time
+    elapsed_mins = int(elapsed_time / 60)
+    elapsed_secs = int(elapsed_time - (elapsed_mins * 60))
+    return elapsed_mins, elapsed_secs
+
+
+@pytest.mark.parametrize("start,end", [(0, 0), (0, 59.99), (0, 60), (0, 125.9), (1000.5, 4723.2), (3.0, 3.5)])
+def test_epoch_time_matches_trevett(start, end):
+    """Does epoch_time give the tutorial's (mins, secs)?"""
+    assert epoch_time(start, end) == trevett_epoch_time(start, end)
+    assert all(isinstance(v, int) for v in epoch_time(start, end))
+
+
+def test_epoch_time_known_value_and_bad_order():
+    """Is 125.9 s two minutes five seconds, and do swapped arguments say so?"""
+    assert epoch_time(0.0, 125.9) == (2, 5)
+    with pytest.raises(ValueError, match="before start"):
+        epoch_time(10.0, 5.0)
+
+
+def test_non_tty_stream_is_not_interactive():
+    """Is a plain buffer (CI, a pipe) non-interactive and a TTY interactive?"""
+    assert not is_interactive(io.StringIO())
+    assert is_interactive(FakeTTY())
+
+
+def test_auto_mode_writes_log_lines_without_tty():
+    """Without a TTY, does progress write plain lines (no carriage returns) and yield every item?"""
+    out = io.StringIO()
+    bar = progress(range(20), desc="train", stream=out)
+    assert isinstance(bar, LogProgress)
+    seen = []
+    for i in bar:
+        seen.append(i)
+        bar.set_postfix(loss=1.0 / (i + 1))
+    assert seen == list(range(20))
+    text = out.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert lines[0].startswith("train 1/20 (5%)")
+    assert lines[-1].startswith("train 20/20 (100%)")
+    assert lines[-1].endswith("loss=0.05")
+    assert 3 <= len(lines) <= 12  # about every 10%, not every item
+
+
+def test_log_progress_without_length_and_manual_updates():
+    """Does a generator (no len) log counts, and does a context-managed manual bar write its final count?"""
+    out = io.StringIO()
+    list(progress((i for i in range(3)), desc="eval", mode="log", stream=out))
+    assert [line.split()[:2] for line in out.getvalue().splitlines()] == [["eval", "1"], ["eval", "2"], ["eval", "3"]]
+
+    out = io.StringIO()
+    with progress(total=100, mode="log", stream=out) as bar:
+        for _ in range(25):
+            bar.update(4)
+    lines = out.getvalue().splitlines()
+    assert lines[-1].startswith("100/100 (100%)")
+
+
+def test_auto_mode_uses_tqdm_on_a_tty():
+    """On a terminal, is progress a tqdm bar that still yields every item?"""
+    out = FakeTTY()
+    bar = progress(range(5), desc="train", stream=out)
+    assert isinstance(bar, tqdm)
+    assert list(bar) == list(range(5))
+    assert "5/5" in out.getvalue()
+
+
+def test_auto_mode_uses_tqdm_in_jupyter(monkeypatch):
+    """In a Jupyter kernel (no TTY), is progress a tqdm bar?"""
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: True)
+    bar = progress(range(3), stream=io.StringIO())
+    assert isinstance(bar, tqdm)
+    bar.close()
+
+
+def test_off_mode_writes_nothing_and_bad_mode_is_named():
+    """Does mode='off' stay silent, and does an unknown mode list the valid ones?"""
+    out = io.StringIO()
+    bar = progress(range(3), mode="off", stream=out)
+    assert list(bar) == [0, 1, 2]
+    bar.set_postfix(loss=1.0)
+    assert out.getvalue() == ""
+    with pytest.raises(ValueError, match="'auto', 'bar', 'log' or 'off'"):
+        progress(range(3), mode="fancy")
