@@ -1,0 +1,31 @@
+"""BuildError: what went wrong in which lab and cell, and how to fix it."""
+from __future__ import annotations
+
+
+class BuildError(Exception):
+    """A master notebook cannot be built.
+
+    ``str(error)`` reads ``<lab>: cell <index> (grade_id '<id>'): <problem>``
+    followed by a ``fix:`` line, so an instructor can go straight to the cell.
+    """
+
+    def __init__(self, lab: str, problem: str, fix: str, *, index: int | None = None,
+                 grade_id: str | None = None) -> None:
+        self.lab, self.problem, self.fix = lab, problem, fix
+        self.index, self.grade_id = index, grade_id
+        super().__init__(str(self))
+
+    @property
+    def where(self) -> str:
+        if self.index is None:
+            return "notebook"
+        cell = f"cell {self.index}"
+        return f"{cell} (grade_id {self.grade_id!r})" if self.grade_id else cell
+
+    def __str__(self) -> str:
+        return f"{self.lab}: {self.where}: {self.problem}\n    fix: {self.fix}"
+
+
+def grade_id_of(cell) -> str | None:
+    """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or None

@@ -1,0 +1,79 @@
+"""Release notebook: the master as a student gets it, made by nbgrader's preprocessors.
+
+The token table goes into the setup cell's ``autograder.init("<lab>")`` call;
+everything else (stubs, hidden tests, outputs, locks, checksums) is nbgrader's
+own code, run standalone on the notebook.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Mapping
+
+from nbformat import NotebookNode
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, ClearSolutions,
+                                    ComputeChecksums, LockCells, NbGraderPreprocessor)
+
+from autograder.build.validate import init_call
+
+
+class InsertTokenTable(NbGraderPreprocessor):
+    """Write ``resources["tokens"]`` into the ``autograder.init(resources["lab"])`` call."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.source = with_tokens(cell.source, resources["lab"], resources["tokens"])
+        return cell, resources
+
+
+# The order matters; the constraints, as nbgrader writes them for its own list:
+# - CheckCellMetadata first: nothing below may trust grade_id/points before they validate.
+# - InsertTokenTable before LockCells and ComputeChecksums: it edits the locked
+#   setup cell, so the lock and the checksum must be of the cell with its table.
+# - ClearSolutions and ClearHiddenTests before ComputeChecksums: the checksum is
+#   of what the student receives (nbgrader gives 0 to a solution cell whose
+#   checksum is unchanged). nbgrader itself checksums once before
+#   ClearHiddenTests too, to save the hidden version in its database; we keep
+#   no database: the grader restores test cells from the master by grade_id.
+# - ClearOutput anywhere before ComputeChecksums (outputs are not checksummed,
+#   but a release must carry none, whatever the master holds).
+# - ComputeChecksums after every edit of a tracked cell; CheckCellMetadata
+#   again last, on exactly what ships.
+RELEASE_PIPELINE = (
+    CheckCellMetadata,
+    InsertTokenTable,
+    ClearSolutions,
+    ClearHiddenTests,
+    ClearOutput,
+    LockCells,
+    ComputeChecksums,
+    CheckCellMetadata,
+)
+
+
+def make_release(source: NotebookNode, lab: str, tokens: Mapping[str, str]) -> NotebookNode:
+    """The release notebook of ``lab`` from its master, with ``tokens`` for the visible checks."""
+    nb = copy.deepcopy(source)
+    resources = {"lab": lab, "tokens": dict(tokens)}
+    for preprocessor in RELEASE_PIPELINE:
+        nb, resources = preprocessor().preprocess(nb, resources)
+    return nb
+
+
+def strip_hidden_tests(source: NotebookNode) -> NotebookNode:
+    """The master without its hidden-test regions (solutions kept), by nbgrader's ClearHiddenTests."""
+    nb, _ = ClearHiddenTests().preprocess(copy.deepcopy(source), {})
+    return nb
+
+
+def insert_tokens(source: NotebookNode, lab: str, tokens: Mapping[str, str]) -> NotebookNode:
+    """A copy of ``source`` whose setup cell passes ``tokens`` to ``init`` (nothing else changes)."""
+    nb, _ = InsertTokenTable().preprocess(copy.deepcopy(source), {"lab": lab, "tokens": dict(tokens)})
+    return nb
+
+
+def with_tokens(code: str, lab: str, tokens: Mapping[str, str]) -> str:
+    """``code`` with ``autograder.init("<lab>")`` replaced by the call with its token table."""
+    rows = "".join(f"    {json.dumps(check)}: {json.dumps(token)},\n" for check, token in sorted(tokens.items()))
+    call = f"autograder.init({json.dumps(lab)}, tokens={{\n{rows}}})" if rows else f"autograder.init({json.dumps(lab)})"
+    return init_call(lab).sub(lambda _: call, code)

@@ -1,0 +1,123 @@
+"""Static checks of a master notebook before anything runs.
+
+Each failure is a ``BuildError`` naming the lab, the cell and the fix. What
+needs an execution (a check with no key entry, points that do not add up) is
+checked in ``key.py`` from the record run.
+"""
+from __future__ import annotations
+
+import re
+
+from nbformat import NotebookNode
+from nbgrader import utils as nbg
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+
+from autograder.build.errors import BuildError, grade_id_of
+
+SCHEMA_VERSION = 3
+# (begin, end, the nbgrader cell kind the region must live in, that kind's test)
+REGIONS = (
+    ("BEGIN SOLUTION", "END SOLUTION", "solution ('Autograded answer')", nbg.is_solution),
+    ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "grade ('Autograder tests')", nbg.is_grade),
+)
+CHECK_CALL = re.compile(r"""autograder\.check(?:_below|_above|_agreement)?\(\s*(["'])([^"']+)\1""")
+
+
+def init_call(lab: str) -> re.Pattern:
+    """The setup cell's ``autograder.init("<lab>")`` call, with no token table yet."""
+    return re.compile(r"""autograder\.init\(\s*(["'])""" + re.escape(lab) + r"""\1\s*\)""")
+
+
+def validate_source(nb: NotebookNode, lab: str) -> None:
+    """Raise ``BuildError`` for the first problem in the master ``nb`` of ``lab``."""
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        _check_metadata(cell, index, lab)
+        gid = grade_id_of(cell)
+        if "nbgrader" in cell.metadata and gid:
+            meta = cell.metadata.nbgrader
+            if (meta.get("grade") or meta.get("solution") or meta.get("locked")) and gid in seen:
+                raise BuildError(lab, f"duplicate grade_id {gid!r} (also cell {seen[gid]})",
+                                 "give every graded, solution and locked cell its own grade_id",
+                                 index=index, grade_id=gid)
+            seen[gid] = index
+        for begin, end, kind, is_kind in REGIONS:
+            _check_region(cell, index, lab, begin, end, kind, is_kind)
+    _check_setup_cell(nb, lab)
+    _check_unique_check_ids(nb, lab)
+
+
+def _check_metadata(cell: NotebookNode, index: int, lab: str) -> None:
+    if "nbgrader" not in cell.metadata:
+        return
+    gid = grade_id_of(cell)
+    version = cell.metadata.nbgrader.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise BuildError(lab, f"nbgrader metadata schema_version is {version!r}, not {SCHEMA_VERSION}",
+                         "re-save the notebook with nbgrader 0.9 (`nbgrader update <notebook>`)",
+                         index=index, grade_id=gid)
+    try:
+        MetadataValidator().validate_cell(cell)
+    except ValidationError as error:
+        raise BuildError(lab, f"invalid nbgrader metadata: {error}",
+                         "fix the cell in the Create Assignment toolbar (grade_id, points, cell kind)",
+                         index=index, grade_id=gid) from None
+
+
+def _check_region(cell, index, lab, begin, end, kind, is_kind) -> None:
+    depth = 0
+    for line in cell.source.split("\n"):
+        if begin in line:
+            if depth:
+                raise BuildError(lab, f"nested '### {begin}'", f"close the first region with '### {end}'",
+                                 index=index, grade_id=grade_id_of(cell))
+            depth = 1
+        elif end in line:
+            if not depth:
+                raise BuildError(lab, f"'### {end}' without a '### {begin}' before it",
+                                 f"add '### {begin}' above the region or delete the stray line",
+                                 index=index, grade_id=grade_id_of(cell))
+            depth = 0
+    if depth:
+        raise BuildError(lab, f"'### {begin}' region is never closed",
+                         f"add a '### {end}' line after the last line of the region",
+                         index=index, grade_id=grade_id_of(cell))
+    if begin in cell.source and not is_kind(cell):
+        raise BuildError(lab, f"'### {begin}' region in a cell that is not a {kind} cell",
+                         f"mark the cell as a {kind} cell in the Create Assignment toolbar",
+                         index=index, grade_id=grade_id_of(cell))
+
+
+def _check_setup_cell(nb: NotebookNode, lab: str) -> None:
+    call = init_call(lab)
+    found = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call.search(c.source)]
+    if len(found) != 1:
+        problem = ("no setup cell calls" if not found else f"cells {found} all call") + f' autograder.init("{lab}")'
+        raise BuildError(lab, problem, f'put `import autograder` and `autograder.init("{lab}")` (no tokens: '
+                         "the build adds them) in one locked cell at the top", index=found[1] if found else None)
+    index = found[0]
+    cell = nb.cells[index]
+    if not nbg.is_locked(cell) or nbg.is_solution(cell) or nbg.is_grade(cell):
+        raise BuildError(lab, "the setup cell is not a read-only (locked) nbgrader cell",
+                         "mark it 'Read-only' in the Create Assignment toolbar so the grader restores it",
+                         index=index, grade_id=grade_id_of(cell))
+
+
+def _check_unique_check_ids(nb: NotebookNode, lab: str) -> None:
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for match in CHECK_CALL.finditer(cell.source):
+            check = match.group(2)
+            if check in seen:
+                raise BuildError(lab, f"check id {check!r} is used twice (also cell {seen[check]})",
+                                 "give every check its own id, e.g. '<block>.<what>'",
+                                 index=index, grade_id=grade_id_of(cell))
+            seen[check] = index
+
+
+def static_check_ids(nb: NotebookNode) -> dict[str, int]:
+    """Check ids written as string literals in the master, with their cell index."""
+    return {m.group(2): i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for m in CHECK_CALL.finditer(c.source)}
