@@ -1,0 +1,110 @@
+"""✓/✘ rendering of blocks and of the summary: HTML in Jupyter, plain text elsewhere.
+
+Each renderer returns a string; ``show`` publishes an HTML + text/plain bundle
+when IPython is running (the front end picks what it can show) and prints the
+text otherwise.
+"""
+from __future__ import annotations
+
+import html
+import os
+import traceback
+from typing import Any
+
+from autograder.tally import BlockResult
+
+PASS, FAIL = "✓", "✘"
+TRACEBACK_FRAMES = 3  # frames of student code worth showing; more is a wall of text
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def fmt_points(x: float) -> str:
+    """``2.0`` -> ``"2"``, ``0.5`` -> ``"0.5"``: marks read as people write them."""
+    return f"{x:g}"
+
+
+def traceback_summary(exc: BaseException, *, frames: int = TRACEBACK_FRAMES) -> list[str]:
+    """The last ``frames`` frames of ``exc``'s traceback, one short line each.
+
+    Frames inside ``autograder`` are dropped: the student needs to see where
+    *their* code failed, and a failed check is already explained by its message.
+    """
+    stack = [f for f in traceback.extract_tb(exc.__traceback__)
+             if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR + os.sep)]
+    lines = []
+    for f in stack[-frames:]:
+        where = os.path.basename(f.filename)
+        code = f" -> {f.line.strip()}" if f.line else ""
+        lines.append(f"{where}, line {f.lineno}, in {f.name}{code}")
+    return lines
+
+
+def raised_by_autograder(exc: BaseException) -> bool:
+    """True when ``exc`` was raised inside this package (a failed check), not by student code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_PACKAGE_DIR + os.sep)
+
+
+def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
+    """``✓ q1_mean [2/2 marks]`` or ``✘ q1_mean [0/2 marks]`` with the error and the traceback summary."""
+    mark = PASS if result.passed else FAIL
+    head = f"{mark} {result.block} [{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+    if result.passed:
+        return head
+    lines = [head, f"    {result.error}"]
+    lines += [f"      at {t}" for t in trace]
+    return "\n".join(lines)
+
+
+def block_html(result: BlockResult, *, trace: list[str] = ()) -> str:
+    """The HTML form of ``block_text`` (messages escaped)."""
+    colour = "#1a7f37" if result.passed else "#cf222e"
+    mark = PASS if result.passed else FAIL
+    marks = f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+    parts = [f'<div class="seqlabs-autograder-block" style="font-family:monospace">'
+             f'<span style="color:{colour};font-weight:bold">{mark}</span> '
+             f"<b>{html.escape(result.block)}</b> {marks}"]
+    if not result.passed:
+        parts.append(f'<div style="color:{colour};margin-left:1.5em;white-space:pre-wrap">'
+                     f"{html.escape(result.error or '')}</div>")
+        if trace:
+            parts.append('<div style="color:#57606a;margin-left:3em;white-space:pre-wrap">'
+                         + "<br>".join("at " + html.escape(t) for t in trace) + "</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def summary_text(tally: dict[str, Any]) -> str:
+    """The per-section table and total of ``Tally.as_dict()`` as plain text."""
+    rows = [(name, f"{fmt_points(s['earned'])}/{fmt_points(s['points'])}") for name, s in tally["sections"].items()]
+    total = f"{fmt_points(tally['earned'])}/{fmt_points(tally['points'])}"
+    width = max([len("section"), len("total")] + [len(n) for n, _ in rows])
+    lines = [f"{tally['lab'] or 'lab'}: {total} marks", f"{'section':<{width}}  marks"]
+    lines += [f"{n:<{width}}  {m}" for n, m in rows]
+    lines.append(f"{'total':<{width}}  {total}")
+    return "\n".join(lines)
+
+
+def summary_html(tally: dict[str, Any]) -> str:
+    """The HTML table of ``summary_text``."""
+    total = f"{fmt_points(tally['earned'])}/{fmt_points(tally['points'])}"
+    cells = "".join(
+        f"<tr><td>{html.escape(n)}</td><td>{fmt_points(s['earned'])}/{fmt_points(s['points'])}</td></tr>"
+        for n, s in tally["sections"].items())
+    return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally["lab"] or "lab")}: '
+            f"{total} marks</b><table><tr><th>section</th><th>marks</th></tr>{cells}"
+            f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table></div>")
+
+
+def show(text: str, html_text: str) -> None:
+    """Display ``html_text`` with ``text`` as fallback under IPython; print ``text`` elsewhere."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = lambda: None  # noqa: E731 -- same behaviour as plain Python
+    if get_ipython() is not None:
+        from IPython.display import display
+
+        display({"text/plain": text, "text/html": html_text}, raw=True)
+    else:
+        print(text)

@@ -1,0 +1,151 @@
+"""``init`` and the ``marks`` block: the keyed, partial-credit tally students see.
+
+    with autograder.marks("q1_mean", points=2):
+        autograder.check("q1_mean.value", mean_value)
+
+A block earns its points iff nothing inside it raises. Any ``Exception`` (a
+failed check's ``AssertionError``, or the student's ``NotImplementedError``,
+``NameError``, ...) gives it 0, is shown as ✘ with the message and a short
+traceback summary, and is suppressed so the next block of the same cell still
+runs. ``KeyboardInterrupt``/``SystemExit`` are tallied as 0 but never
+suppressed: an interrupt must stop the cell.
+
+Under nbgrader's own autograde/validate (``NBGRADER_EXECUTION`` set) the
+cell's score must be nbgrader's too. nbgrader scores a grade cell 0 if it has
+an error output, the float of its first ``execute_result`` if there is one
+(partial credit), and full points otherwise. So when a cell has run blocks,
+the cell ends by publishing the sum earned by its blocks as an
+``execute_result``: nbgrader's per-cell points then equal our tally, partial
+credit included, and the other blocks of the cell still run. (Re-raising
+would give the whole cell 0 while our tally keeps the blocks that passed.)
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from autograder import display, events, tally
+from autograder.mode import current_mode, under_nbgrader
+
+
+def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
+    """Set the lab name and the token table (check id -> token). Idempotent.
+
+    ``autograder build`` writes ``tokens`` into the release notebook's call.
+    Running it again with the same lab keeps the marks earned so far (they are
+    still true); a different lab starts a new tally.
+    """
+    if not isinstance(lab, str) or not lab:
+        raise TypeError(f"init(lab): lab must be a non-empty string, got {lab!r}")
+    if tokens is not None and not (isinstance(tokens, Mapping)
+                                   and all(isinstance(k, str) and isinstance(v, str) for k, v in tokens.items())):
+        raise TypeError("init(tokens=...): tokens must map check ids (str) to tokens (str)")
+    tally.TALLY.set_lab(lab, tokens)
+
+
+class marks:
+    """Context manager for one keyed block worth ``points``; see the module docstring.
+
+    ``section`` groups blocks in ``summary()``; by default it is the block id up
+    to its first ``_`` or ``.`` (``"q1_mean"`` -> ``"q1"``).
+    """
+
+    def __init__(self, block_id: str, points: float, *, section: str | None = None) -> None:
+        if not isinstance(block_id, str) or not block_id:
+            raise TypeError(f"marks(block_id): must be a non-empty string, got {block_id!r}")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise ValueError(f"marks({block_id!r}, points=...): points must be a number >= 0, got {points!r}")
+        self.block_id = block_id
+        self.points = float(points)
+        self.section = section if section is not None else tally.default_section(block_id)
+
+    def __enter__(self) -> "marks":
+        outer = tally.current_block()
+        if outer is not None:
+            # A check would belong to two blocks; say so rather than guess.
+            raise RuntimeError(f"marks({self.block_id!r}) opened inside marks({outer!r}): blocks do not nest")
+        tally.open_block(self.block_id)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        passed_checks = tally.close_block()
+        error = None if exc is None else _describe(exc)
+        result = tally.BlockResult(block=self.block_id, section=self.section, points=self.points,
+                                   earned=self.points if exc is None else 0.0, error=error,
+                                   checks=passed_checks)
+        tally.TALLY.record(result)
+        mode = current_mode()
+        if mode in ("record", "grade"):
+            events.emit({"event": "block", "lab": tally.TALLY.lab, "block": self.block_id,
+                         "section": self.section, "points": self.points, "error": error})
+        # A failed check explains itself; other errors need to say where they happened.
+        trace = [] if exc is None or display.raised_by_autograder(exc) else display.traceback_summary(exc)
+        display.show(display.block_text(result, trace=trace), display.block_html(result, trace=trace))
+        if under_nbgrader() and not _score_cell_for_nbgrader(result.earned) and exc is not None:
+            return False  # no IPython to publish the cell score: an error is nbgrader's only 0
+        if exc is None:
+            return False
+        return isinstance(exc, Exception)  # suppress, so the rest of the cell runs; interrupts stop it
+
+
+# Points earned by the blocks of the cell being run, for nbgrader; published
+# and cleared by the post_run_cell hook.
+_cell_earned: list[float] = []
+_hooked_shells: set[int] = set()
+
+
+def _score_cell_for_nbgrader(earned: float) -> bool:
+    """Add a block's points to its cell's nbgrader score; False when not under IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    if id(shell) not in _hooked_shells:
+        shell.events.register("post_run_cell", _publish_cell_score)
+        _hooked_shells.add(id(shell))
+    _cell_earned.append(earned)
+    return True
+
+
+def _publish_cell_score(_result: Any = None) -> None:
+    """post_run_cell hook: publish the cell's earned points as its ``execute_result``.
+
+    Built from the display hook's parts rather than ``displayhook(value)``,
+    which stays quiet when the cell ends with ``;``.
+    """
+    if not _cell_earned:
+        return
+    score = sum(_cell_earned)
+    _cell_earned.clear()
+    from IPython import get_ipython
+
+    hook = get_ipython().displayhook
+    hook.start_displayhook()
+    hook.write_output_prompt()
+    hook.write_format_data(*hook.compute_format_data(score))
+    hook.finish_displayhook()
+
+
+def _describe(exc: BaseException) -> str:
+    """``"NameError: name 'x' is not defined"``; a failed check's message as it is."""
+    message = str(exc)
+    if isinstance(exc, AssertionError) and message:
+        return message
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def summary() -> dict[str, Any]:
+    """Show the total and a per-section table; return the tally as a dict and emit it as an event.
+
+    The dict (also the ``summary`` event's payload, plus ``"event"``) is
+    ``{"lab", "earned", "points", "sections": {name: {"earned", "points"}},
+    "blocks": {id: {"block", "section", "points", "earned", "error", "checks"}}}``.
+    Emitted in every mode, so a test can read a student-mode tally from an
+    executed notebook; the grader ignores it (it judges from reports).
+    """
+    result = tally.TALLY.as_dict()
+    display.show(display.summary_text(result), display.summary_html(result))
+    events.emit({"event": "summary", **result})
+    return result

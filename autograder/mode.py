@@ -1,0 +1,86 @@
+"""The settings the in-notebook API reads from the environment, each in one place.
+
+* ``AUTOGRADER_MODE`` -- ``student`` (default), ``record`` or ``grade``: what a
+  check does in the kernel (docs/architecture.md, "Modes"). Set by
+  ``autograder build`` / ``autograder grade``, never by hand.
+* ``SEQLABS_PROFILE`` -- ``fast``, ``class`` (default) or ``full``: picks the
+  bound of ``check_below`` / ``check_above`` when the bound is a dict by
+  profile. ``seqlabs.profiles.current_profile()`` reads the same variable with
+  the same rules; it is read again here because ``autograder`` must not import
+  ``seqlabs`` (the grader and the build run without the reference library).
+* ``NBGRADER_EXECUTION`` -- set by nbgrader itself (``autograde`` while
+  autograding, ``validate`` while validating; see nbgrader's
+  ``converters/autograde.py`` and ``validator.py``). The kernel inherits it.
+  Under nbgrader a failed ``marks`` block re-raises so that nbgrader gives the
+  cell 0, as our tally does.
+
+Everything is read at call time, not import time, so a test or a kernel can
+change the environment between calls.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+MODES = ("student", "record", "grade")
+DEFAULT_MODE = "student"
+MODE_ENV = "AUTOGRADER_MODE"
+
+PROFILES = ("fast", "class", "full")
+DEFAULT_PROFILE = "class"
+PROFILE_ENV = "SEQLABS_PROFILE"
+
+NBGRADER_ENV = "NBGRADER_EXECUTION"
+
+
+def current_mode() -> str:
+    """The mode named by ``$AUTOGRADER_MODE`` (``"student"`` when unset or empty).
+
+    Raises ``ValueError`` naming the allowed values for anything else: a typo
+    must not silently turn grading into self-checking.
+    """
+    raw = os.environ.get(MODE_ENV, "").strip().lower()
+    mode = raw or DEFAULT_MODE
+    if mode not in MODES:
+        raise ValueError(f"unknown {MODE_ENV}={raw!r}: choose one of {', '.join(MODES)}")
+    return mode
+
+
+def current_profile() -> str:
+    """The profile named by ``$SEQLABS_PROFILE`` (``"class"`` when unset or empty).
+
+    Same rules as ``seqlabs.profiles.current_profile`` (white space and case
+    ignored); raises ``ValueError`` for an unknown profile.
+    """
+    raw = os.environ.get(PROFILE_ENV, "").strip().lower()
+    return check_profile(raw or DEFAULT_PROFILE)
+
+
+def check_profile(profile: str) -> str:
+    """Return ``profile`` if it is one of ``PROFILES``; raise ``ValueError`` otherwise."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+    return profile
+
+
+def under_nbgrader() -> bool:
+    """True while nbgrader's own autograde or validate executes this kernel."""
+    return bool(os.environ.get(NBGRADER_ENV, "").strip())
+
+
+def resolve_bound(bound: Any, *, profile: str | None = None) -> float:
+    """The bound for ``profile`` (default: the current one).
+
+    ``bound`` is a number, or a dict by profile such as
+    ``{"fast": 2.0, "class": 0.5, "full": 0.3}``. Used by the checks and by the
+    judge, so the kernel and the grader resolve a bound the same way.
+    """
+    profile = check_profile(profile) if profile is not None else current_profile()
+    if isinstance(bound, Mapping):
+        if profile not in bound:
+            have = ", ".join(sorted(map(str, bound))) or "none"
+            raise ValueError(f"no bound for profile {profile!r} (bounds given for: {have})")
+        bound = bound[profile]
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+        raise TypeError(f"a bound must be a number or a dict of numbers by profile, got {type(bound).__name__}")
+    return float(bound)
