@@ -1,0 +1,123 @@
+"""Drive a whole grading run: load the lab, grade submissions concurrently, resume, write."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.mode import current_profile
+from autograder.grade import outputs
+from autograder.grade.discover import discover
+from autograder.grade.progress import Progress
+from autograder.grade.submission import Lab, grade_one
+
+GRADER_VERSION = "1"  # bump to invalidate every cached result
+
+
+@dataclass
+class GradeRun:
+    """What ``grade_submissions`` did. ``ok``: every submission got a result and the outputs were written."""
+
+    ok: bool
+    out: Path
+    results: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0  # unchanged since the last run: taken from the cache
+    error: str = ""  # why the grader itself failed
+    wall_s: float = 0.0
+
+
+def load_lab(lab: str, root: Path) -> Lab:
+    source_path = root / "labs" / "source" / f"{lab}.ipynb"
+    key_path = root / "labs" / "keys" / f"{lab}.json"
+    missing = [str(p) for p in (source_path, key_path) if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"lab {lab!r}: missing {', '.join(missing)} (run `autograder build {lab}`)")
+    key = json.loads(key_path.read_text(encoding="utf-8"))
+    profile = current_profile()
+    digest = hashlib.sha256(key_path.read_bytes() + source_path.read_bytes()
+                            + f"{profile}:{GRADER_VERSION}".encode()).hexdigest()
+    labs = (root / "labs").resolve()
+    return Lab(name=lab, source=nbformat.read(source_path, as_version=4), key=key, key_hash=digest,
+               profile=profile, hide=[labs / "source", labs / "keys", labs / "solution"])
+
+
+async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress) -> list[dict]:
+    gate = asyncio.Semaphore(workers)
+    settings = f"{timeout:g}s:{memory_mb}MiB"
+    results: list[dict] = []
+
+    async def one(sub) -> None:
+        try:
+            digest = hashlib.sha256(sub.path.read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        ckey = outputs.cache_key(f"{digest}:{settings}", lab.key_hash)
+        if digest and ckey in cache:
+            r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
+            results.append(r)
+            progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
+            return
+        async with gate:
+            result = (await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb)).as_dict()
+        t0 = time.perf_counter()
+        if digest and not result["grader_failed"]:
+            cache[ckey] = result
+            outputs.save_cache(out, cache)  # a run killed half way keeps what it finished
+        result["timings"]["write_s"] = time.perf_counter() - t0
+        results.append(result)
+        progress.update(sub.student, result["status"], result["score"], result["max_score"])
+
+    await asyncio.gather(*(one(s) for s in subs))
+    return results
+
+
+def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
+                      workers: int | None = None, timeout: float = 600.0,
+                      memory_mb: int = 4096) -> GradeRun:
+    """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
+
+    ``workers`` kernels run at once (default: the number of cores); ``timeout``
+    is the wall-clock limit per notebook in seconds, ``memory_mb`` the memory
+    limit per kernel. Returns ``GradeRun`` with ``ok`` false only when the
+    grader itself failed (missing key, unwritable ``out``): a notebook that
+    loops, crashes or cheats still gets its row.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    try:
+        spec = load_lab(lab, Path(root))
+        subs = discover([Path(s) for s in submissions], lab=lab)
+        out.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as err:
+        print(f"autograder grade: {err}", file=sys.stderr)
+        return GradeRun(ok=False, out=out, error=str(err))
+    if not subs:
+        print("autograder grade: no .ipynb submissions found", file=sys.stderr)
+    cache = outputs.load_cache(out)
+    progress = Progress(len(subs))
+    try:
+        results = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
+                                         timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
+                                         progress=progress))
+        outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
+                          results=results)
+    except Exception as err:  # the grader's own failure: say so, exit non-zero
+        print(f"autograder grade: the grader failed: {type(err).__name__}: {err}", file=sys.stderr)
+        return GradeRun(ok=False, out=out, error=f"{type(err).__name__}: {err}",
+                        wall_s=time.perf_counter() - started)
+    finally:
+        progress.close()
+    results.sort(key=lambda r: r["student"])
+    failed = [r["student"] for r in results if r["grader_failed"]]
+    skipped = sum(1 for r in results if "write_s" not in r["timings"])
+    return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
+                    skipped=skipped, error=f"the grader failed on {', '.join(failed)}" if failed else "",
+                    wall_s=time.perf_counter() - started)

@@ -1,0 +1,152 @@
+"""Write a grading run's outputs, each atomically (temp file + ``os.replace``).
+
+DIR/gradebook.csv      one row per submission: student, lab, score, max_score, status, detail,
+                       then one column per block (points earned) and per manual cell ("pending")
+DIR/results.json       every block and check with its outcome and message, flags, timings
+DIR/feedback/<s>.html  what the student sees: ✓/✘ and the message per check, never a key value
+DIR/junit.xml          one test suite per submission, one test case per block
+DIR/.grade-cache.json  results by (content hash, key hash): a re-run skips unchanged submissions
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+CACHE = ".grade-cache.json"
+HEAD = ["student", "lab", "score", "max_score", "status", "detail"]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]]) -> str:
+    blocks, manual = list(key["blocks"]), list(key.get("manual", {}))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual])
+    for r in results:
+        row = [r["student"], lab, _num(r["score"]), _num(r["max_score"]), r["status"], r["detail"]]
+        row += [_num(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
+        row += ["pending" for _ in manual]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def results_json(lab: str, key_hash: str, profile: str, results: list[dict[str, Any]]) -> str:
+    public = [{k: v for k, v in r.items() if k != "grader_failed"} for r in results]
+    return json.dumps({"format": "seqlabs-results/1", "lab": lab, "profile": profile,
+                       "key_hash": key_hash, "submissions": public}, indent=1, sort_keys=False) + "\n"
+
+
+def _check_line(cid: str, check: dict[str, Any]) -> str:
+    mark = "✓" if check["ok"] else "✘"
+    if check.get("hidden"):  # a hidden test's message could describe the test itself
+        text = "hidden test " + ("passed" if check["ok"] else "failed")
+    else:
+        text = check["message"]
+    css = "ok" if check["ok"] else "bad"
+    return f'<li class="{css}">{mark} <code>{html.escape(cid)}</code> — {html.escape(text)}</li>'
+
+
+def feedback_html(lab: str, r: dict[str, Any]) -> str:
+    """The student's page: their score, each block and check with ✓/✘ and its message."""
+    parts = [
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(lab)} — {html.escape(r['student'])}</title>",
+        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto}"
+        ".ok{color:#176617}.bad{color:#a31515}li{margin:.2em 0}</style></head><body>",
+        f"<h1>{html.escape(lab)}: {_num(r['score'])} / {_num(r['max_score'])}</h1>",
+        f"<p>Student: <b>{html.escape(r['student'])}</b>. Status: <b>{html.escape(r['status'])}</b>.</p>",
+    ]
+    if r["status"] != "graded" and r["detail"]:
+        parts.append(f"<p class=\"bad\">{html.escape(r['detail'].split('; review:')[0])}</p>")
+    for block_id, b in r["blocks"].items():
+        mark, css = ("✓", "ok") if b["ok"] else ("✘", "bad")
+        parts.append(f'<h2 class="{css}">{mark} {html.escape(block_id)} '
+                     f"({_num(b['earned'])} / {_num(b['points'])} marks)</h2>")
+        if b.get("error"):
+            parts.append(f'<p class="bad">{html.escape(str(b["error"]))}</p>')
+        parts.append("<ul>" + "".join(_check_line(c, ch) for c, ch in b["checks"].items()) + "</ul>")
+    if r["manual"]:
+        parts.append("<h2>Graded by hand (pending)</h2><ul>")
+        parts += [f"<li>{html.escape(g)}: {_num(m['points'])} marks</li>" for g, m in r["manual"].items()]
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def junit_xml(lab: str, results: list[dict[str, Any]]) -> str:
+    suites = []
+    for r in results:
+        cases, suite = [], f"{lab}.{r['student']}"
+        for block_id, b in r["blocks"].items():
+            name = f"name={quoteattr(block_id)} classname={quoteattr(suite)}"
+            if b["ok"]:
+                cases.append(f"    <testcase {name}/>")
+                continue
+            tag = "failure" if r["status"] == "graded" else "error"
+            msg = "; ".join(m for m in b.get("messages", []) if m) or "failed"
+            cases.append(f"    <testcase {name}>\n      <{tag} message={quoteattr(msg[:500])}>"
+                         f"{escape(msg)}</{tag}>\n    </testcase>")
+        for gid in r["manual"]:
+            cases.append(f"    <testcase name={quoteattr(gid)} classname={quoteattr(suite)}>"
+                         "<skipped message=\"graded by hand\"/></testcase>")
+        failures = sum(1 for b in r["blocks"].values() if not b["ok"] and r["status"] == "graded")
+        errors = sum(1 for b in r["blocks"].values() if not b["ok"] and r["status"] != "graded")
+        suites.append(
+            f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" "
+            f"failures=\"{failures}\" errors=\"{errors}\" skipped=\"{len(r['manual'])}\">\n"
+            + "\n".join(cases) + "\n  </testsuite>")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>\n"
+
+
+def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, profile: str,
+              results: Iterable[dict[str, Any]]) -> None:
+    results = sorted(results, key=lambda r: r["student"])
+    for r in results:
+        write_atomic(out / "feedback" / f"{r['student']}.html", feedback_html(lab, r))
+    write_atomic(out / "results.json", results_json(lab, key_hash, profile, results))
+    write_atomic(out / "junit.xml", junit_xml(lab, results))
+    write_atomic(out / "gradebook.csv", gradebook_csv(lab, key, results))
+
+
+def cache_key(content_hash: str, key_hash: str) -> str:
+    return f"{content_hash}:{key_hash}"
+
+
+def load_cache(out: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((out / CACHE).read_text(encoding="utf-8"))
+        return data["entries"] if data.get("format") == "seqlabs-grade-cache/1" else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save_cache(out: Path, entries: dict[str, dict[str, Any]]) -> None:
+    write_atomic(out / CACHE, json.dumps({"format": "seqlabs-grade-cache/1", "entries": entries}))

@@ -1,0 +1,226 @@
+"""Run one notebook in its own kernel process, fenced in, and collect its events.
+
+The kernel is a plain ``ipykernel`` launched by us (not by a KernelManager) so
+that we own the process: its memory limit (``RLIMIT_AS`` set in the child
+before exec, plus a psutil watch on the resident size of the whole process
+tree), its wall-clock deadline, and its death are all ours to see. Where the
+platform allows it (``unshare`` permitted: root, or unprivileged user
+namespaces) the kernel gets an empty network namespace and the instructor's
+``labs/source`` and ``labs/keys`` are covered by empty tmpfs mounts, so a
+student cell can neither phone home nor read the answers; elsewhere it runs
+unfenced and ``fence()`` says so. The kernel talks to us over ``ipc`` (Unix
+socket files), which crosses network namespaces where TCP on localhost does not.
+
+Only messages whose parent is the ``execute_request`` of a restored cell can
+become events: what a student cell displays never reaches the judge.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import queue
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.connect import write_connection_file
+
+from autograder.events import MIME
+
+# Error text that means the kernel ran out of memory under our limit.
+MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "bad_alloc")
+KERNEL_START_TIMEOUT = 60.0  # s; a cold torch import on a busy 2-core box stays well under
+POLL = 0.2  # s between liveness/memory/deadline checks while a cell runs
+MAX_ERROR_CHARS = 500  # of one cell's error kept for the results
+
+
+@dataclass
+class Execution:
+    """What running one notebook produced."""
+
+    status: str  # "ok" | "timeout" | "memory" | "died" | "error"
+    detail: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)  # from restored cells only, in order
+    cell_errors: dict[int, str] = field(default_factory=dict)  # cell index -> "Name: message"
+    kernel_start_s: float = 0.0
+    run_s: float = 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def fence() -> tuple[str, ...]:
+    """The ``unshare`` prefix this platform permits ("" entries mean none): ``-n -m`` or nothing."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    for flags in (["-n", "-m"], ["-r", "-n", "-m"]):
+        try:
+            probe = subprocess.run([unshare, *flags, "true"], capture_output=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0:
+            return (unshare, *flags, "--propagation", "private")
+    return ()
+
+
+def kernel_command(connection_file: str, hide: list[Path]) -> list[str]:
+    """The command line that starts a fenced kernel (see the module docstring)."""
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
+              "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
+    prefix = fence()
+    if not prefix:
+        return kernel
+    # Cover each hidden folder with an empty read-only tmpfs, then become the kernel (same pid).
+    mounts = "".join(f'mount -t tmpfs -o ro,size=4k seqlabs-hidden "{p}" 2>/dev/null; '
+                     for p in hide if p.is_dir() and '"' not in str(p))
+    return [*prefix, "/bin/sh", "-c", mounts + 'exec "$@"', "kernel", *kernel]
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """In the child before exec: cap the address space (MemoryError instead of the OOM killer)."""
+    limit = memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        for p in [proc, *proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return total
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _is_memory_error(text: str) -> bool:
+    return any(sign in text for sign in MEMORY_SIGNS)
+
+
+async def execute(
+    cells: list[dict[str, Any]],
+    *,
+    workdir: Path,
+    restored: set[int],
+    timeout: float,
+    memory_mb: int,
+    env: dict[str, str],
+    hide: list[Path] = (),
+) -> Execution:
+    """Run the code cells in order in a fresh kernel; never raises for anything the notebook does."""
+    rundir = Path(tempfile.mkdtemp(prefix="seqlabs-k-"))
+    proc: subprocess.Popen | None = None
+    kc: AsyncKernelClient | None = None
+    result = Execution(status="ok")
+    try:
+        conn, _ = write_connection_file(str(rundir / "kernel.json"), transport="ipc", ip=str(rundir / "k"))
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            kernel_command(conn, list(hide)), cwd=workdir, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=functools.partial(_limit_memory, memory_mb),
+        )
+        kc = AsyncKernelClient()
+        kc.load_connection_file(conn)
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+        except RuntimeError as err:
+            result.status, result.detail = "error", f"the kernel did not start: {err}"
+            return result
+        result.kernel_start_s = time.monotonic() - started
+        deadline = time.monotonic() + timeout
+        watched = psutil.Process(proc.pid)
+        for index, cell in enumerate(cells):
+            if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
+                continue
+            status = await _run_cell(kc, proc, watched, cell, index, index in restored,
+                                     deadline, memory_mb, result)
+            if status != "ok":
+                break
+        result.run_s = time.monotonic() - started - result.kernel_start_s
+        if result.status == "ok":
+            oom = [i for i, e in result.cell_errors.items() if _is_memory_error(e)]
+            if oom:
+                result.status = "memory"
+                result.detail = (f"memory limit exceeded ({memory_mb} MiB) in cell {oom[0]}: "
+                                 f"{result.cell_errors[oom[0]]}")
+        if result.status == "timeout":
+            result.detail = f"ran past the {timeout:g} s limit in cell {result.detail}"
+        return result
+    except Exception as err:  # the grader's own failure to drive the kernel, not the notebook's
+        result.status, result.detail = "error", f"could not run the notebook: {type(err).__name__}: {err}"
+        return result
+    finally:
+        if kc is not None:
+            kc.stop_channels()
+        if proc is not None:
+            _kill_group(proc.pid)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        shutil.rmtree(rundir, ignore_errors=True)
+
+
+async def _run_cell(kc, proc, watched, cell, index, is_restored, deadline, memory_mb, result) -> str:
+    """Execute one cell; record events/errors into ``result``; return its status."""
+    msg_id = kc.execute(str(cell["source"]), store_history=True, allow_stdin=False, stop_on_error=False)
+    limit = memory_mb << 20
+    checked = time.monotonic()
+    while True:
+        try:
+            msg = await kc.get_iopub_msg(timeout=POLL)
+        except queue.Empty:
+            msg = None
+        # Messages of other requests (a background thread's late print) are not this cell's.
+        if msg is not None and msg.get("parent_header", {}).get("msg_id") == msg_id:
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                return "ok"
+            if kind in ("display_data", "execute_result") and is_restored:
+                payload = content.get("data", {}).get(MIME)
+                if isinstance(payload, dict):
+                    result.events.append({**payload, "_cell": index})
+            elif kind == "error":
+                text = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+                result.cell_errors[index] = text[:MAX_ERROR_CHARS]
+        # A cell that floods output never lets get_iopub_msg time out: check on the clock.
+        if msg is not None and time.monotonic() - checked < POLL:
+            continue
+        checked = time.monotonic()
+        code = proc.poll()
+        if code is not None:
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            result.status = "died"
+            result.detail = f"the kernel died ({how}) while running cell {index}"
+            return "died"
+        rss = _tree_rss(watched)
+        if rss > limit:
+            _kill_group(proc.pid)
+            result.status = "memory"
+            result.detail = (f"memory limit exceeded ({memory_mb} MiB; {rss >> 20} MiB resident) "
+                             f"in cell {index}")
+            return "memory"
+        if time.monotonic() > deadline:
+            _kill_group(proc.pid)
+            result.status, result.detail = "timeout", str(index)
+            return "timeout"

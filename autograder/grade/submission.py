@@ -1,0 +1,174 @@
+"""Grade one submission: scratch copy -> restore -> scan -> run in grade mode -> judge."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.judge import judge_events
+from autograder.grade import sandbox
+from autograder.grade.discover import Submission
+from autograder.grade.restore import restore
+from autograder.grade.scan import scan
+
+# What the scratch copy of a submission's folder leaves out: other notebooks, hidden
+# folders, and anything that would shadow the packages the lab imports.
+SHADOWING = {"autograder", "autograder.py", "seqlabs", "seqlabs.py"}
+COPY_BUDGET = (200, 50 << 20)  # files, bytes: a folder bigger than this is copied only up to it
+STATUS = {"ok": "graded", "timeout": "timeout", "memory": "error", "died": "error", "error": "error"}
+
+
+@dataclass
+class Lab:
+    """Everything about a lab the grader needs, read once per run."""
+
+    name: str
+    source: Any  # the master notebook (nbformat v4)
+    key: dict[str, Any]
+    key_hash: str  # of the key and the source together: either changing regrades
+    profile: str
+    hide: list[Path]  # folders the kernel must not see (labs/source, keys, solution)
+
+
+@dataclass
+class Result:
+    """One submission's grade: a gradebook row plus everything the feedback shows."""
+
+    student: str
+    path: str
+    status: str  # graded | timeout | error
+    detail: str
+    score: float
+    max_score: float
+    blocks: dict[str, dict[str, Any]]  # block id -> BlockJudgement.as_dict() (+ "hidden" per check)
+    manual: dict[str, dict[str, Any]]  # grade_id -> {"points", "status": "pending"}
+    review: list[dict[str, Any]] = field(default_factory=list)  # scan flags
+    timings: dict[str, float] = field(default_factory=dict)
+    content_hash: str = ""
+    grader_failed: bool = False  # the grader, not the notebook, went wrong: never cached
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def content_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scratch_copy(folder: Path, into: Path) -> None:
+    """Copy the submission's folder (data files a notebook reads) within ``COPY_BUDGET``."""
+    files, size = 0, 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SHADOWING
+                             and not (dirpath == str(folder) and d in SHADOWING))
+        for name in sorted(filenames):
+            if name.endswith(".ipynb") or name.startswith(".") or name in SHADOWING:
+                continue
+            src = Path(dirpath) / name
+            try:
+                n = src.stat().st_size
+            except OSError:
+                continue
+            if files + 1 > COPY_BUDGET[0] or size + n > COPY_BUDGET[1]:
+                return
+            dest = into / src.relative_to(folder)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copy2(src, dest)
+            except OSError:
+                continue
+            files, size = files + 1, size + n
+
+
+def kernel_env(profile: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGRADER_", "JPY_"))}
+    env.update(AUTOGRADER_MODE="grade", SEQLABS_PROFILE=profile, MPLBACKEND="Agg")
+    # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env.setdefault(var, "1")
+    return env
+
+
+def _empty_blocks(lab: Lab, why: str) -> dict[str, dict[str, Any]]:
+    judged = judge_events(lab.key, [], profile=lab.profile)
+    out = {}
+    for block_id, judgement in judged.items():
+        out[block_id] = _block_dict(lab, judgement)
+        out[block_id]["error"] = why
+    return out
+
+
+def _block_dict(lab: Lab, judgement: Any) -> dict[str, Any]:
+    data = judgement.as_dict()
+    for cid, check in data["checks"].items():
+        check["hidden"] = bool(lab.key["checks"].get(cid, {}).get("hidden", False))
+    return data
+
+
+def _manual(lab: Lab) -> dict[str, dict[str, Any]]:
+    return {gid: {"points": float(spec.get("points", 0)), "status": "pending"}
+            for gid, spec in lab.key.get("manual", {}).items()}
+
+
+def max_score(lab: Lab) -> float:
+    return float(sum(float(b["points"]) for b in lab.key["blocks"].values()))
+
+
+async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int) -> Result:
+    """Grade ``sub``; anything the notebook does ends in a Result, never an exception."""
+    timings: dict[str, float] = {}
+    base = dict(student=sub.student, path=str(sub.path), score=0.0, max_score=max_score(lab),
+                manual=_manual(lab), timings=timings)
+    try:
+        digest = content_hash(sub.path)
+        nb = nbformat.read(sub.path, as_version=4)
+    except Exception as err:
+        why = f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}"
+        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why),
+                      content_hash=_safe_hash(sub.path))
+
+    t0 = time.perf_counter()
+    restored = restore(lab.source, nb)
+    flags = scan(restored.nb.cells, skip=restored.cells)
+    workdir = Path(tempfile.mkdtemp(prefix=f"seqlabs-{sub.student[:20]}-"))
+    try:
+        scratch_copy(sub.path.parent, workdir)
+        timings["restore_s"] = time.perf_counter() - t0
+        run = await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
+                                    timeout=timeout, memory_mb=memory_mb,
+                                    env=kernel_env(lab.profile), hide=lab.hide)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
+
+    t0 = time.perf_counter()
+    judged = judge_events(lab.key, run.events, profile=lab.profile)
+    blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
+    timings["judge_s"] = time.perf_counter() - t0
+
+    detail = [run.detail] if run.detail else []
+    if flags:
+        detail.append("review: " + "; ".join(f"cell {f.cell} line {f.line}: {f.reason}" for f in flags[:3])
+                      + (f" (+{len(flags) - 3} more)" if len(flags) > 3 else ""))
+    if restored.notes:
+        detail.append("restored: " + ", ".join(restored.notes))
+    return Result(
+        **{**base, "score": float(sum(j.earned for j in judged.values()))},
+        status=STATUS[run.status], detail="; ".join(detail), blocks=blocks,
+        review=[f.as_dict() for f in flags], content_hash=digest,
+        grader_failed=run.status == "error",
+    )
+
+
+def _safe_hash(path: Path) -> str:
+    try:
+        return content_hash(path)
+    except OSError:
+        return ""
