@@ -1,0 +1,165 @@
+"""``autograder build``: master notebooks -> release + solution notebooks and answer keys.
+
+    from autograder.build import build_labs
+    report = build_labs(labs=["lab0_example"], root=Path("."))
+    assert report.ok
+
+One lab (``build_lab``): validate the master, run it in record mode (and again
+without its hidden tests) to make the key, make the release with nbgrader's
+preprocessors and the token table, run the master with every token to make the
+solution notebook, verify. ``build_labs`` writes nothing until every lab asked
+for has built and verified, then replaces each output atomically.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+
+from autograder.build.errors import BuildError
+from autograder.build.execute import ExecutedNotebook, execute_notebook
+from autograder.build.key import auto_points, build_key
+from autograder.build.release import make_release, strip_hidden_tests
+from autograder.build.solution import make_solution, token_table
+from autograder.build.validate import validate_source
+from autograder.build.verify import verify_no_leaks, verify_release, verify_solution
+
+__all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "execute_notebook",
+           "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
+
+TIMEOUT = 600.0  # seconds per cell
+
+
+@dataclass
+class LabBuild:
+    """One lab's outputs as file contents (nothing written yet)."""
+    lab: str
+    release: str
+    solution: str
+    key: str
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    """What ``build_labs`` did: built labs, errors by lab, and the files it changed."""
+    built: list[LabBuild] = field(default_factory=list)
+    errors: dict[str, BuildError] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.built)
+
+
+def list_labs(root: Path) -> list[str]:
+    """Lab names: every ``labs/source/<lab>.ipynb``, sorted."""
+    return sorted(p.stem for p in (Path(root) / "labs" / "source").glob("*.ipynb"))
+
+
+def lab_paths(root: Path, lab: str) -> dict[str, Path]:
+    """Where the master and the three outputs of ``lab`` live under ``root``."""
+    labs = Path(root) / "labs"
+    return {"source": labs / "source" / f"{lab}.ipynb", "release": labs / "release" / f"{lab}.ipynb",
+            "solution": labs / "solution" / f"{lab}.ipynb", "key": labs / "keys" / f"{lab}.json"}
+
+
+def notebook_text(nb: nbformat.NotebookNode) -> str:
+    """The file contents nbformat writes, with a final newline."""
+    return nbformat.writes(nb) + "\n"
+
+
+def key_text(key: dict[str, Any]) -> str:
+    return json.dumps(key, indent=1, ensure_ascii=False) + "\n"
+
+
+def build_lab(lab: str, *, root: Path = Path("."), verify: bool = True, timeout: float = TIMEOUT,
+              log: Callable[[str], None] = print) -> LabBuild:
+    """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built."""
+    start = time.perf_counter()
+    path = lab_paths(root, lab)["source"]
+    if not path.exists():
+        raise BuildError(lab, f"no master notebook {path}", f"create {path} or check the lab name")
+    source = nbformat.read(path, as_version=4)
+    validate_source(source, lab)
+
+    full = execute_notebook(source, mode="record", timeout=timeout, cwd=path.parent)
+    stripped = execute_notebook(strip_hidden_tests(source), mode="record", timeout=timeout, cwd=path.parent)
+    key = build_key(lab, source, full, stripped)
+    hidden = sum(c["hidden"] for c in key["checks"].values())
+    manual = sum(m["points"] for m in key["manual"].values())
+    log(f"{lab}: key: {len(key['checks'])} checks ({hidden} hidden) in {len(key['blocks'])} blocks, "
+        f"{auto_points(key):g} auto + {manual:g} manual points (record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s)")
+
+    release = make_release(source, lab, token_table(key, hidden=False))
+    solution = make_solution(source, lab, key, timeout=timeout)
+    log(f"{lab}: release: {len(token_table(key, hidden=False))} tokens; solution run {solution.seconds:.1f} s")
+    if verify:
+        verify_no_leaks(lab, source, release, key)
+        verify_solution(lab, source, key, solution, timeout=timeout)
+        verify_release(lab, release, key, timeout=timeout)
+        log(f"{lab}: verified: solution {auto_points(key):g}/{auto_points(key):g}, release 0/{auto_points(key):g}, no leaks")
+    return LabBuild(lab=lab, release=notebook_text(release), solution=notebook_text(solution.nb),
+                    key=key_text(key), seconds=time.perf_counter() - start)
+
+
+def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify: bool = True,
+               timeout: float = TIMEOUT, log: Callable[[str], None] = print) -> BuildReport:
+    """Build ``labs`` (default: every master in ``root/labs/source``); write only if all of them build."""
+    report = BuildReport()
+    names = labs or list_labs(root)
+    if not names:
+        log(f"no master notebooks in {Path(root) / 'labs' / 'source'}")
+    for lab in names:
+        try:
+            report.built.append(build_lab(lab, root=root, verify=verify, timeout=timeout, log=log))
+        except BuildError as error:
+            report.errors[lab] = error
+            print(f"error: {error}", file=sys.stderr)
+    if report.errors:
+        log(f"build failed for {', '.join(report.errors)}: nothing written")
+        return report
+    staged = [(lab_paths(root, b.lab)[kind], getattr(b, kind)) for b in report.built
+              for kind in ("release", "solution", "key")]
+    for target, changed in zip((t for t, _ in staged), _write_all(staged)):
+        (report.written if changed else report.unchanged).append(target)
+    for built in report.built:
+        log(f"{built.lab}: built in {built.seconds:.1f} s")
+    for target in report.written:
+        log(f"wrote {target}")
+    if report.unchanged:
+        log(f"unchanged: {', '.join(str(t) for t in report.unchanged)}")
+    return report
+
+
+def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
+    """Write every changed file to a temporary file beside it, then ``os.replace`` them all.
+
+    Returns, per file, whether it changed. If writing any temporary file fails,
+    none is replaced and the temporary files are removed.
+    """
+    changed = [not (t.exists() and t.read_text(encoding="utf-8") == text) for t, text in files]
+    temps: list[tuple[str, Path]] = []
+    try:
+        for (target, text), change in zip(files, changed):
+            if change:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                temps.append((tmp, target))
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+    except BaseException:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, target in temps:
+        os.replace(tmp, target)
+    return changed

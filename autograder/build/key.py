@@ -1,0 +1,121 @@
+"""Answer key: from the record events of the executed master (docs/architecture.md, "Answer key").
+
+A check is *hidden* iff it is recorded when the master runs as it is but not
+when the master runs with its hidden-test regions removed by nbgrader's own
+``ClearHiddenTests`` (solutions kept). Running the code decides it, so a check
+whose id is computed, or one called from a helper defined in a hidden region,
+is classified right; a static scan of the delimiters could not tell.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nbformat import NotebookNode
+from nbgrader import utils as nbg
+
+from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.execute import ExecutedNotebook
+from autograder.build.validate import static_check_ids
+
+FORMAT = "seqlabs-key/1"
+PROFILE = "fast"
+TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers
+_NOT_PARAMS = ("event", "lab", "check")  # record fields that are not key fields
+
+
+def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook) -> dict[str, Any]:
+    """The key of ``lab`` from the record runs of the master (``full``) and of it without hidden tests."""
+    _fail_on_errors(lab, source, full)
+    blocks: dict[str, dict[str, Any]] = {}
+    checks: dict[str, dict[str, Any]] = {}
+    cell_points: dict[int, float] = {}
+    visible = {e["check"] for e in stripped.all_events() if e.get("event") == "record"}
+    for index, events in sorted(full.events.items()):
+        cell = source.cells[index]
+        for event in events:
+            if event.get("event") == "block":
+                _add_block(lab, blocks, cell, index, event)
+                cell_points[index] = cell_points.get(index, 0.0) + float(event["points"])
+            elif event.get("event") == "record":
+                _add_check(lab, checks, cell, index, event, hidden=event["check"] not in visible)
+    for cid, entry in checks.items():
+        if entry["block"] is not None:
+            blocks[entry["block"]]["checks"].append(cid)
+    _check_coverage(lab, source, checks, visible)
+    _check_points(lab, source, cell_points)
+    manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
+              for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
+    return {"format": FORMAT, "lab": lab, "profile": PROFILE, "blocks": blocks, "checks": checks, "manual": manual}
+
+
+def auto_points(key: dict[str, Any]) -> float:
+    """Points of every autograded block of the key."""
+    return float(sum(b["points"] for b in key["blocks"].values()))
+
+
+def _fail_on_errors(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
+    fix = "the master must run top to bottom without errors in record mode (fast profile, embedded data)"
+    for error in run.errors:
+        cell = source.cells[error.index]
+        raise BuildError(lab, f"the cell raised {error.ename}: {error.evalue}", fix,
+                         index=error.index, grade_id=grade_id_of(cell))
+    for index, events in sorted(run.events.items()):
+        for event in events:
+            if event.get("event") == "block" and event.get("error"):
+                raise BuildError(lab, f"marks block {event['block']!r} failed with the solution: {event['error']}",
+                                 "fix the solution or the check so that the master earns every mark",
+                                 index=index, grade_id=grade_id_of(source.cells[index]))
+
+
+def _add_block(lab, blocks, cell, index, event) -> None:
+    block = event["block"]
+    gid = grade_id_of(cell)
+    if block in blocks:
+        raise BuildError(lab, f"marks block {block!r} runs twice (first in cell {blocks[block]['cell']!r})",
+                         "give every marks block its own id and run it once in the master",
+                         index=index, grade_id=gid)
+    if not nbg.is_grade(cell) or cell.cell_type != "code":
+        raise BuildError(lab, f"marks block {block!r} is in a cell that is not an nbgrader grade cell",
+                         "mark the cell 'Autograder tests' with points equal to its blocks' points",
+                         index=index, grade_id=gid)
+    blocks[block] = {"points": _number(event["points"]), "cell": gid, "checks": []}
+
+
+def _add_check(lab, checks, cell, index, event, *, hidden: bool) -> None:
+    cid = event["check"]
+    if cid in checks:
+        raise BuildError(lab, f"check {cid!r} was recorded twice; the key holds one value per check",
+                         "run each check once in the master (not in a loop), or give each run its own id",
+                         index=index, grade_id=grade_id_of(cell))
+    params = {k: v for k, v in event.items() if k not in _NOT_PARAMS}
+    checks[cid] = {"kind": params.pop("kind"), "block": params.pop("block", None), "hidden": hidden,
+                   **params, "salt": f"{lab}:{cid}"}
+
+
+def _check_coverage(lab, source, checks, visible) -> None:
+    for cid, index in static_check_ids(source).items():
+        if cid not in checks:
+            raise BuildError(lab, f"check {cid!r} never ran when the master was executed, so it has no key entry",
+                             "make the check run in the master (not behind an if, a try or an early return), "
+                             "or delete it", index=index, grade_id=grade_id_of(source.cells[index]))
+    for cid in visible - set(checks):
+        raise BuildError(lab, f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
+                         "seed every random number generator the lab uses")
+
+
+def _check_points(lab, source, cell_points) -> None:
+    for index, cell in enumerate(source.cells):
+        if cell.cell_type != "code" or not nbg.is_grade(cell) or nbg.is_solution(cell):
+            continue
+        points, blocks = float(cell.metadata.nbgrader["points"]), cell_points.get(index, 0.0)
+        if abs(points - blocks) > 1e-9:
+            raise BuildError(lab, f"nbgrader points are {_number(points)} but the marks blocks in the cell "
+                             f"add up to {_number(blocks)}",
+                             f"set the cell's points to {_number(blocks)} or change the blocks' points",
+                             index=index, grade_id=grade_id_of(cell))
+
+
+def _number(x: Any) -> int | float:
+    """2.0 -> 2 so the key reads like the master."""
+    x = float(x)
+    return int(x) if x.is_integer() else x

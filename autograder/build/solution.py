@@ -1,0 +1,40 @@
+"""Solution notebook: the master run in student mode with the full token table, outputs kept."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from nbformat import NotebookNode
+
+from autograder.build.execute import ExecutedNotebook, execute_notebook
+from autograder.build.key import TOKEN_KINDS
+from autograder.build.release import insert_tokens
+
+
+def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
+    """Check id -> token for the ``close``/``equal`` checks of ``key`` (hidden ones too iff ``hidden``)."""
+    from autograder import values
+    from autograder.checks import ATOL, RTOL
+    from autograder.tokens import make_token
+
+    return {cid: make_token(values.decode(c["value"]), rtol=float(c.get("rtol", RTOL)),
+                            atol=float(c.get("atol", ATOL)), salt=c["salt"])
+            for cid, c in key["checks"].items() if c["kind"] in TOKEN_KINDS and (hidden or not c["hidden"])}
+
+
+def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float) -> ExecutedNotebook:
+    """Execute the master with every token in student mode; the result keeps its outputs.
+
+    Notebook-level metadata is the master's (the kernel's ``language_info``
+    names the exact Python version, which would make the file differ from one
+    machine to the next).
+    """
+    nb = insert_tokens(source, lab, token_table(key, hidden=True))
+    run = execute_notebook(nb, mode="student", profile="fast", timeout=timeout)
+    run.nb.metadata = source.metadata
+    return run
+
+
+def summary_of(run: ExecutedNotebook) -> dict[str, Any] | None:
+    """The last ``summary`` event of an executed notebook (what ``autograder.summary()`` showed)."""
+    found = [e for e in run.all_events() if e.get("event") == "summary"]
+    return found[-1] if found else None
