@@ -1,0 +1,145 @@
+"""Is Lab 4's reference seq2seq (the master notebook's solution regions) the model of Sutskever et al. / Trevett?
+
+The model cells are read from ``labs/source/lab4_seq2seq.ipynb`` (solution
+regions included) and executed on their own, with PyTorch as the oracle.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+import torch.nn as nn
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "labs" / "source" / "lab4_seq2seq.ipynb"
+MODEL_CELLS = ("encoder", "decoder", "seq2seq", "init_count", "gru_model")
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """The namespace defined by the notebook's model cells (Encoder, Decoder, Seq2Seq, ...)."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    missing = [gid for gid in MODEL_CELLS if gid not in cells]
+    assert not missing, f"model cells {missing} not found in {SOURCE.name}"
+    namespace = {"torch": torch, "nn": nn, "random": random}
+    for gid in MODEL_CELLS:
+        exec(compile(cells[gid].source, f"{SOURCE.name}:{gid}", "exec"), namespace)
+    return namespace
+
+
+def tiny_model(lab, *, kind="", n_layers=2, dropout=0.5):
+    enc = lab[f"{kind}Encoder"](11, 6, 8, n_layers, dropout)
+    dec = lab[f"{kind}Decoder"](13, 5, 8, n_layers, dropout)
+    return lab[f"{kind}Seq2Seq"](enc, dec, torch.device("cpu"))
+
+
+def test_parameter_count_with_the_papers_hyper_parameters(lab):
+    """Does the paper-size model (Multi30k vocabularies) have Trevett's 13,898,501 parameters?"""
+    enc = lab["Encoder"](7853, 256, 512, 2, 0.5)
+    dec = lab["Decoder"](5893, 256, 512, 2, 0.5)
+    model = lab["Seq2Seq"](enc, dec, torch.device("cpu"))
+    assert lab["count_parameters"](model) == 13_898_501
+    assert lab["count_parameters"](model) == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("kind", ["", "GRU"])
+@pytest.mark.parametrize("ratio", [0.0, 0.5, 1.0])
+def test_output_shape_is_time_major_trg_len_batch_vocab(lab, kind, ratio):
+    """Are the outputs [trg len, batch, trg vocab], with outputs[0] left zero, for any teacher forcing ratio?"""
+    torch.manual_seed(0)
+    model = tiny_model(lab, kind=kind)
+    src, trg = torch.randint(0, 11, (7, 4)), torch.randint(0, 13, (5, 4))
+    out = model(src, trg, ratio)
+    assert out.shape == (5, 4, 13)
+    assert torch.all(out[0] == 0)
+
+
+def test_teacher_forcing_one_equals_a_hand_unrolled_loop_on_gold_tokens(lab):
+    """With ratio 1, is Seq2Seq the decoder fed the gold tokens trg[0..T-2], starting from the encoder's states?"""
+    torch.manual_seed(1)
+    model = tiny_model(lab).eval()
+    src, trg = torch.randint(0, 11, (6, 3)), torch.randint(0, 13, (5, 3))
+    out = model(src, trg, teacher_forcing_ratio=1.0)
+    hidden, cell = model.encoder(src)
+    for t in range(1, trg.shape[0]):
+        pred, hidden, cell = model.decoder(trg[t - 1], hidden, cell)  # [batch, vocab]
+        torch.testing.assert_close(out[t], pred)
+
+
+def test_teacher_forcing_zero_feeds_back_the_argmax(lab):
+    """With ratio 0, is each step's input the previous step's argmax (gold tokens after <sos> ignored)?"""
+    torch.manual_seed(2)
+    model = tiny_model(lab).eval()
+    src, trg = torch.randint(0, 11, (6, 3)), torch.randint(0, 13, (5, 3))
+    out = model(src, trg, teacher_forcing_ratio=0.0)
+    hidden, cell = model.encoder(src)
+    inp = trg[0]
+    for t in range(1, trg.shape[0]):
+        pred, hidden, cell = model.decoder(inp, hidden, cell)
+        torch.testing.assert_close(out[t], pred)
+        inp = pred.argmax(1)
+    scrambled = trg.clone()
+    scrambled[1:] = (trg[1:] + 1) % 13
+    torch.testing.assert_close(model(src, scrambled, 0.0), out)
+
+
+def test_encoder_final_states_equal_torch_lstm_on_the_same_embedded_input(lab):
+    """Are the Encoder's (hidden, cell) those of a fresh nn.LSTM, with copied weights, run on its embeddings?"""
+    torch.manual_seed(3)
+    enc = lab["Encoder"](11, 6, 8, 2, 0.5).eval()
+    src = torch.randint(0, 11, (7, 4))
+    hidden, cell = enc(src)
+    assert hidden.shape == cell.shape == (2, 4, 8)
+    oracle = nn.LSTM(6, 8, 2)
+    oracle.load_state_dict(enc.rnn.state_dict())
+    _, (h_ref, c_ref) = oracle(enc.embedding(src))  # eval: no dropout
+    torch.testing.assert_close(hidden, h_ref)
+    torch.testing.assert_close(cell, c_ref)
+
+
+def test_gru_encoder_final_state_equals_torch_gru(lab):
+    """Is the GRUEncoder's hidden state that of nn.GRU with copied weights on its embeddings?"""
+    torch.manual_seed(4)
+    enc = lab["GRUEncoder"](11, 6, 8, 2, 0.5).eval()
+    src = torch.randint(0, 11, (7, 4))
+    oracle = nn.GRU(6, 8, 2)
+    oracle.load_state_dict(enc.rnn.state_dict())
+    torch.testing.assert_close(enc(src), oracle(enc.embedding(src))[1])
+
+
+def test_dropout_is_active_in_training_only(lab):
+    """Does dropout change the encoder's states in train mode and not in eval mode?"""
+    enc = lab["Encoder"](11, 6, 8, 2, 0.5)
+    src = torch.randint(0, 11, (7, 4))
+    enc.eval()
+    h1, _ = enc(src)
+    h2, _ = enc(src)
+    torch.testing.assert_close(h1, h2)
+    enc.train()
+    torch.manual_seed(5)
+    h3, _ = enc(src)
+    assert not torch.allclose(h1, h3)
+
+
+def test_init_weights_is_uniform_in_plus_minus_0_08(lab):
+    """Does model.apply(init_weights) put every parameter in [-0.08, 0.08] with a uniform's spread?"""
+    torch.manual_seed(6)
+    model = tiny_model(lab)
+    model.apply(lab["init_weights"])
+    flat = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert flat.abs().max() <= 0.08
+    assert abs(flat.std().item() - 0.08 / 3**0.5) < 0.005  # U(-a, a) has std a / sqrt(3)
+
+
+@pytest.mark.parametrize("kind", ["", "GRU"])
+def test_mismatched_encoder_and_decoder_are_refused_with_trevetts_messages(lab, kind):
+    """Does Seq2Seq assert equal hidden sizes and layer counts, saying which?"""
+    Enc, Dec, S2S = lab[f"{kind}Encoder"], lab[f"{kind}Decoder"], lab[f"{kind}Seq2Seq"]
+    with pytest.raises(AssertionError, match="Hidden dimensions of encoder and decoder must be equal"):
+        S2S(Enc(11, 6, 8, 2, 0.0), Dec(13, 5, 9, 2, 0.0), "cpu")
+    with pytest.raises(AssertionError, match="equal number of layers"):
+        S2S(Enc(11, 6, 8, 2, 0.0), Dec(13, 5, 8, 1, 0.0), "cpu")
