@@ -7,6 +7,13 @@ the key (``autograder.judge``) -> gradebook, results, feedback, JUnit
 (``outputs``). Submissions run concurrently, ``workers`` kernels at a time,
 driven from one asyncio loop; each result depends only on its notebook.
 """
-from autograder.grade.batch import GradeRun, grade_submissions
-
 __all__ = ["GradeRun", "grade_submissions"]
+
+
+def __getattr__(name: str):
+    # Lazy, so that importing one small module (``restore``, ``scan``) pulls in nothing else.
+    if name in __all__:
+        from autograder.grade import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'autograder.grade' has no attribute {name!r}")

@@ -21,6 +21,9 @@ SUSPECT_TEXT = {
     "labs/keys": "reaches for the answer keys",
     "labs/source": "reaches for the master notebook",
 }
+# Submodules and private names behind the public API: a student has no business there.
+INTERNALS = {"tally", "events", "mode", "judge", "tokens", "checks", "marks", "display", "values",
+             "grade", "build"}
 OUTPUT_HOOKS = {"displayhook", "excepthook", "display_pub", "register", "set_custom_exc"}
 
 
@@ -146,6 +149,9 @@ class _Scanner(ast.NodeVisitor):
             self.flag(node, f"touches sys.{node.attr}")
         elif node.attr == "__dict__" and self._is_autograder(_root(node.value)):
             self.flag(node, "touches the autograder package's __dict__")
+        elif isinstance(node.value, ast.Name) and node.value.id in self.aliases and (
+                node.attr.startswith("_") or node.attr in INTERNALS):
+            self.flag(node, f"reaches into autograder internals ({node.value.id}.{node.attr})")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
