@@ -4,6 +4,10 @@ BLEU is NLTK's corpus BLEU (Papineni et al. 2002: clipped n-gram counts summed
 over the corpus, then one brevity penalty), reported on the 0-100 scale of
 published tables (Multi30k seq2seq models: ~30-35). Sentences are token lists,
 never strings: NLTK would silently score a string character by character.
+
+`sequence_agreement(predicted, target) -> float in [0, 1]` is
+`autograder.values.agreement`: the fraction of positions (flattened, C order)
+where the two agree, the shorter one's missing positions counting as misses.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from typing import Sequence
 import numpy as np
 from nltk.translate.bleu_score import SmoothingFunction
 from nltk.translate.bleu_score import corpus_bleu as _nltk_corpus_bleu
+
+# The grader judges `check_agreement` with exactly this function; re-exported, never re-implemented,
+# so a lab's printed agreement and the grade agree by construction.
+from autograder.values import agreement as sequence_agreement
 
 __all__ = ["perplexity", "corpus_bleu", "sequence_agreement"]
 
@@ -107,13 +115,3 @@ def corpus_bleu(
     smoothing_function = SmoothingFunction().method1 if smoothing else None
     score = _nltk_corpus_bleu(refs, hyps, weights=weights, smoothing_function=smoothing_function)
     return 100.0 * float(score)
-
-
-def __getattr__(name: str):
-    # `sequence_agreement` is autograder.values.agreement, the function the grader judges
-    # with; imported lazily so that `import seqlabs.metrics` does not need the autograder.
-    if name == "sequence_agreement":
-        from autograder.values import agreement
-
-        return agreement
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

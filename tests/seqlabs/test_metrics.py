@@ -110,3 +110,14 @@ def test_bleu_rejects_bad_input():
         corpus_bleu([s], [[]])
     with pytest.raises(ValueError, match="max_n"):
         corpus_bleu([s], [s], max_n=0)
+
+
+def test_sequence_agreement_is_the_graders_function():
+    """Is sequence_agreement autograder.values.agreement itself, and does it count matching positions?"""
+    from autograder.values import agreement
+
+    from seqlabs.metrics import sequence_agreement
+
+    assert sequence_agreement is agreement
+    assert sequence_agreement([1, 2, 3, 4], [1, 2, 0, 4]) == 0.75
+    assert sequence_agreement(torch.tensor([[1, 2], [3, 4]]), np.array([[1, 2], [3, 5]])) == 0.75
