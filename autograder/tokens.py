@@ -1,0 +1,340 @@
+"""Hashed tolerance tokens: check a value against a reference nobody can read.
+
+    token = make_token(reference, rtol=1e-5, atol=1e-8, salt="lab:check")
+    verify(value, token)             # True iff every element is in its tolerance cell
+    describe_mismatch(value, token)  # None, or a student-facing reason (never a value)
+
+Floats are mapped through g(x) = sign(x) log1p(|x| r/a) / r, whose slope
+1/(a + r|x|) turns the tolerance band |v - e| <= a + r|e| into a band of
+constant width in g. The g axis is cut into cells of width s (a little more
+than twice that band), shifted per element so that g(e) sits at the centre of
+its cell; the token keeps each shift (12 bits, the position of g(e) *within* a
+cell, never the cell) and a salted, stretched SHA-256 of the cell numbers. A
+value is accepted iff all its elements fall in the same cells. Ints, bools and
+strings are hashed exactly. docs/tokens.md has the format byte by byte and the
+proof of the accept/reject bands.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder.values import canonical, kind
+
+VERSION = "ag1"
+OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised
+TAG_BITS = 4  # per element: a keyed check of the cell, so a mismatch can be counted
+MARGIN = 2.0**-13  # g-units kept free for float rounding (see docs/tokens.md)
+STRETCH = 1000  # PBKDF2-HMAC-SHA256 iterations on the digest: ~0.4 ms per verify
+DIGEST_BYTES = 16
+MAX_RTOL = 0.5
+G_LIMIT = 2.0**61  # |g(e)| beyond this cannot be cut into int64 cells
+TINY = float(np.finfo(np.float64).tiny)  # atol=0 stands for the smallest normal float
+# cell numbers of non-finite references: |k| <= 2**61 / s for finite values, so no clash
+_K_NAN, _K_POSINF, _K_NEGINF = -(2**63), 2**63 - 1, -(2**63) + 1
+_KIND_CODE = {"float": "f", "int": "i", "bool": "b", "str": "s"}
+_KIND_WORDS = {
+    "f": "floating-point numbers",
+    "i": "integers",
+    "b": "booleans (True/False)",
+    "s": "text (str)",
+}
+
+
+# ---------------------------------------------------------------- the g map and the cells
+
+
+def _cell_step(rtol: float) -> float:
+    """Cell width s: s/2 - q/2 = C + MARGIN, C = -log(1 - r)/r, q = s / 2**OFFSET_BITS.
+
+    C = sum r**n / (n + 1) is summed with + * / only, so s is the same double on
+    every IEEE platform (no libm involved).
+    """
+    c, p, n = 0.0, 1.0, 0
+    while p >= 2.0**-60:
+        c += p / (n + 1)
+        p *= rtol
+        n += 1
+    return 2.0 * (c + MARGIN) / (1.0 - 2.0**-OFFSET_BITS)
+
+
+def _g(x: np.ndarray, r: float, a: float) -> np.ndarray:
+    """g(x) = sign(x) log1p(|x| r/a) / r, or x/a when r = 0. x: finite float64, any shape."""
+    if r == 0.0:
+        return x / a
+    ax = np.abs(x)
+    t = ax * (r / a)
+    y = np.log1p(t)
+    big = np.isinf(t)  # |x| r/a overflowed; log1p(t) == log|x| + log(r/a) to the last bit there
+    if big.any():
+        y[big] = np.log(ax[big]) + math.log(r / a)
+    y /= r
+    return np.copysign(y, x, out=y)
+
+
+def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.ndarray:
+    """Cell numbers k = rint((g(x) - j q) / s), q = s / 2**OFFSET_BITS, as int64.
+
+    x: float64 (n,); j: the signed offsets (n,). make_token and verify both come here,
+    so the reference's own cells are computed by the very expression that judges.
+    """
+    finite = np.isfinite(x)
+    all_finite = bool(finite.all())
+    u = _g(x if all_finite else np.where(finite, x, 0.0), r, a)
+    u -= j * (s / 2.0**OFFSET_BITS)
+    u /= s
+    np.clip(u, -G_LIMIT, G_LIMIT, out=u)  # a wild value must not overflow int64
+    k = np.rint(u).astype(np.int64)
+    if not all_finite:
+        k[np.isnan(x)] = _K_NAN
+        k[x == np.inf] = _K_POSINF
+        k[x == -np.inf] = _K_NEGINF
+    return k
+
+
+def _mix(k: np.ndarray, key: int) -> np.ndarray:
+    """Keyed per-position 64-bit mix of cell numbers (splitmix64 finaliser); k: int64 (n,)."""
+    z = k.view(np.uint64) + np.arange(k.size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    z += np.uint64(key)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _tags(k: np.ndarray, key: int) -> np.ndarray:
+    """TAG_BITS-bit tag per position; all zero for a single element (nothing to locate)."""
+    if k.size < 2:
+        return np.zeros(k.size, dtype=np.uint16)
+    return (_mix(k, key) >> np.uint64(64 - TAG_BITS)).astype(np.uint16)
+
+
+# ---------------------------------------------------------------- the token format
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "f", "i", "b", "s"
+    shape: tuple[int, ...]
+    rtol: float | None
+    atol: float | None
+    salt_id: bytes  # 8 bytes
+    words: bytes  # per element: offset << TAG_BITS | tag, uint16 LE, masked (floats only)
+    digest: bytes
+
+    @property
+    def header(self) -> str:
+        shape = "x".join(str(n) for n in self.shape)
+        tol = f"{self.rtol!r}:{self.atol!r}" if self.kind == "f" else ":"
+        return f"{VERSION}:{self.kind}:{shape}:{tol}:{self.salt_id.hex()}"
+
+    def __str__(self) -> str:
+        return f"{self.header}:{base64.b64encode(self.words).decode()}:{self.digest.hex()}"
+
+
+def _parse(token: str) -> _Token:
+    try:
+        version, kc, shape, rtol, atol, salt_hex, b64, digest = token.split(":")
+        if version != VERSION or kc not in _KIND_WORDS:
+            raise ValueError
+        return _Token(
+            kind=kc,
+            shape=tuple(int(n) for n in shape.split("x")) if shape else (),
+            rtol=float(rtol) if kc == "f" else None,
+            atol=float(atol) if kc == "f" else None,
+            salt_id=bytes.fromhex(salt_hex),
+            words=binascii.a2b_base64(b64, strict_mode=True),
+            digest=bytes.fromhex(digest),
+        )
+    except (ValueError, AttributeError, TypeError, binascii.Error):
+        raise ValueError(f"not a {VERSION} token: {str(token)[:40]!r}...") from None
+
+
+def _salt_id(salt: str) -> bytes:
+    return hashlib.sha256(b"seqlabs-salt\0" + salt.encode("utf-8")).digest()[:8]
+
+
+def _tolerance(rtol, atol) -> tuple[float, float, float]:
+    """Validated (r, a, s); a is atol, or the smallest normal float when atol == 0."""
+    r, a = float(rtol), float(atol)
+    if not (0.0 <= r <= MAX_RTOL) or not (math.isfinite(a) and a >= 0.0):
+        raise ValueError(f"need 0 <= rtol <= {MAX_RTOL} and finite atol >= 0, got rtol={rtol!r}, atol={atol!r}")
+    if r == 0.0 and a == 0.0:
+        raise ValueError("rtol and atol cannot both be 0: a float check needs some tolerance")
+    return r, (a if a > 0.0 else TINY), _cell_step(r)
+
+
+def _key(tok: _Token, what: bytes) -> int:
+    """A 64-bit key for one use (mask, tags) of one token, from its header (so from its salt)."""
+    return int.from_bytes(hashlib.sha256(what + b"\0" + tok.header.encode()).digest()[:8], "little")
+
+
+def _mask(tok: _Token, n: int) -> np.ndarray:
+    """(n,) uint16 keystream that hides the raw offsets, so tokens of one value under two
+    salts cannot be matched. Our own mixer, not a library RNG: bit-stable everywhere."""
+    z = _mix(np.arange((n + 3) // 4, dtype=np.int64), _key(tok, b"mask"))
+    return z.astype("<u8").view("<u2")[:n]
+
+
+def _digest(tok: _Token, payload) -> bytes:
+    """Stretched salted SHA-256 of the header and the payload bytes."""
+    h = hashlib.sha256(tok.header.encode() + b"\n")
+    h.update(payload)
+    return hashlib.pbkdf2_hmac("sha256", h.digest(), tok.salt_id, STRETCH)[:DIGEST_BYTES]
+
+
+def _cell_payload(k: np.ndarray) -> memoryview:
+    """Bytes hashed for cell numbers: int32 LE when every |k| < 2**31 (half the hashing),
+    else int64 LE; a leading width byte keeps the two apart."""
+    if k.size == 0 or (k.min() > -(2**31) and k.max() < 2**31):
+        return memoryview(b"\x04" + k.astype("<i4").tobytes())
+    return memoryview(b"\x08" + k.astype("<i8").tobytes())
+
+
+def _exact_payload(arr: np.ndarray) -> bytes:
+    """Bytes hashed for exact kinds: int64 LE, bool as 0/1 bytes, str as (length, UTF-8) pairs."""
+    if arr.dtype == object:
+        parts = []
+        for text in arr.ravel().tolist():
+            b = text.encode("utf-8")
+            parts.append(len(b).to_bytes(8, "little") + b)  # length prefix: no separator ambiguity
+        return b"".join(parts)
+    if arr.dtype == bool:
+        return arr.astype(np.uint8).tobytes()
+    return arr.astype("<i8").tobytes()
+
+
+def _offsets(tok: _Token) -> tuple[np.ndarray, np.ndarray]:
+    """(signed 12-bit offset j, tag) per element, both (n,), from the token's words."""
+    n = math.prod(tok.shape)
+    if len(tok.words) != 2 * n:
+        raise ValueError(f"malformed {VERSION} token: {len(tok.words)} offset bytes for {n} elements")
+    words = np.frombuffer(tok.words, dtype="<u2") ^ _mask(tok, n)
+    j = words.view(np.int16) >> TAG_BITS  # arithmetic shift: the top 12 bits, signed
+    return j, words & np.uint16((1 << TAG_BITS) - 1)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def make_token(value, *, rtol: float = 1e-5, atol: float = 1e-8, salt: str = "") -> str:
+    """The token of `value` (any value `values.canonical` accepts).
+
+    Floats are compared with tolerance: every element v_i within atol + rtol*|e_i|
+    of e_i is accepted (np.isclose semantics, atol=0 means the smallest normal
+    float); ints, bools and strings exactly. Deterministic and pure.
+    """
+    arr = canonical(value)
+    kc = _KIND_CODE[kind(arr)]
+    salt_id = _salt_id(str(salt))
+    if kc != "f":
+        tok = _Token(kc, arr.shape, None, None, salt_id, b"", b"")
+        return str(_Token(kc, arr.shape, None, None, salt_id, b"", _digest(tok, _exact_payload(arr))))
+    r, a, s = _tolerance(rtol, atol)
+    tok = _Token("f", arr.shape, float(rtol), float(atol), salt_id, b"", b"")
+    x = arr.ravel()
+    finite = np.isfinite(x)
+    g = _g(np.where(finite, x, 0.0), r, a)
+    if g.size and np.abs(g).max() >= G_LIMIT:
+        raise ValueError(f"a reference value is too large for atol={atol!r} with rtol=0; give rtol > 0")
+    q = s / 2.0**OFFSET_BITS
+    j = np.rint((g - s * np.rint(g / s)) / q)  # where g sits in its centred cell, in [-2048, 2048]
+    j[j >= 2048.0] -= 4096.0  # the signed 12-bit field verify decodes: +s/2 and -s/2 name one edge
+    j[~finite] = 0.0
+    j = j.astype(np.int16)
+    k = _cells(x, j, r, a, s)  # exactly as verify will compute it
+    words = (j << np.int16(TAG_BITS)).view(np.uint16) | _tags(k, _key(tok, b"tag"))
+    words ^= _mask(tok, x.size)
+    words = words.astype("<u2").tobytes()
+    return str(_Token("f", arr.shape, tok.rtol, tok.atol, salt_id, words, _digest(tok, _cell_payload(k))))
+
+
+def _judge(value, token: str) -> tuple[bool, str | None]:
+    """(accepted, reason): the single code path behind verify and describe_mismatch."""
+    tok = _parse(token)
+    want = _KIND_WORDS[tok.kind]
+    try:
+        arr = canonical(value)
+    except TypeError as err:
+        return False, f"{err} (this check expects {want})"
+    got = _KIND_CODE[kind(arr)]
+    if got != tok.kind and {got, tok.kind} != {"f", "i"}:
+        return False, f"expected {want}, got {_KIND_WORDS[got]}"
+    if arr.shape != tok.shape:
+        return False, _shape_message(tok.shape, arr.shape)
+    if tok.kind == "f" and got == "i":
+        arr = arr.astype(np.float64)
+    elif tok.kind == "i" and got == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
+        if not whole.all():
+            bad = int(whole.size - np.count_nonzero(whole))
+            return False, f"expected {want}; {bad} of {arr.size} of your values are not whole numbers"
+        arr = arr.astype(np.int64)
+    if tok.kind != "f":
+        if hmac.compare_digest(_digest(tok, _exact_payload(arr)), tok.digest):
+            return True, None
+        what = "text" if tok.kind == "s" else ("value" if arr.ndim == 0 else "values")
+        return False, f"the {what} differ{'s' if what != 'values' else ''} from the expected (an exact match is required)"
+    r, a, s = _tolerance(tok.rtol, tok.atol)
+    j, tags = _offsets(tok)
+    x = arr.ravel()
+    k = _cells(x, j, r, a, s)
+    if hmac.compare_digest(_digest(tok, _cell_payload(k)), tok.digest):
+        return True, None
+    return False, _tolerance_message(tok, x, k, tags)
+
+
+def _shape_message(want: tuple, got: tuple) -> str:
+    msg = f"expected shape {want}, got shape {got}"
+    if want == ():
+        msg = f"expected a single value (shape ()), got shape {got}"
+        if math.prod(got) == 1:
+            msg += "; use .item() or squeeze it"
+    elif len(want) > 1 and got == want[::-1]:
+        msg += " (transposed?)"
+    elif len(want) == len(got) + 1 or len(want) + 1 == len(got):
+        msg += " (a missing or extra dimension?)"
+    return msg
+
+
+def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray, tags: np.ndarray) -> str:
+    tol = f"rtol={tok.rtol!r}, atol={tok.atol!r}"
+    n = x.size
+    if n == 1:
+        if math.isnan(x[0]):
+            return "your value is NaN"
+        if math.isinf(x[0]):
+            return "your value is infinite"
+        return f"your value is beyond tolerance ({tol})"
+    wrong = _tags(k, _key(tok, b"tag")) != tags
+    bad = int(np.count_nonzero(wrong))
+    if bad == 0:  # every wrong position hit a 1-in-16 tag collision
+        return f"some values are beyond tolerance ({tol})"
+    where = np.unravel_index(int(np.argmax(wrong)), tok.shape)
+    nonfinite = int(np.count_nonzero(wrong & ~np.isfinite(x)))
+    msg = f"at least {bad} of {n} values are beyond tolerance ({tol}), the first at index {tuple(int(i) for i in where)}"
+    if nonfinite:
+        msg += f"; {nonfinite} of them are NaN or infinite"
+    return msg
+
+
+def verify(value, token: str) -> bool:
+    """True iff `value` matches `token` (see make_token). ValueError if the token is malformed."""
+    return _judge(value, token)[0]
+
+
+def describe_mismatch(value, token: str) -> str | None:
+    """None when verify(value, token) holds; otherwise why not, for the student.
+
+    Names the wrong type/kind, shape, NaN/inf, or how many values are beyond
+    tolerance; never an expected value.
+    """
+    return _judge(value, token)[1]
