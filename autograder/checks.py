@@ -1,0 +1,230 @@
+"""The checks: ``check``, ``check_below``, ``check_above``, ``check_agreement``.
+
+Each takes a check id first (unique within a lab) and, by mode
+(``autograder.mode``):
+
+* ``student`` -- verifies and raises ``AssertionError`` with a message that
+  helps (type, shape, NaN/inf, tolerance, agreement) but never shows an
+  expected value;
+* ``record``  -- emits a *record* event with the value and its parameters, passes;
+* ``grade``   -- emits a *report* event with the student's value, passes.
+
+The pass/fail rules live in the ``verdict_*`` functions, which return ``None``
+for a pass or the failure message. ``autograder.judge`` calls the same
+functions with values from the answer key, so the notebook tally and the CI
+grade are the same number by construction (DESIGN.md, rule 2).
+
+Comparisons: ``check`` -- ``tokens.verify`` (tolerance for floats, exact for
+ints, bools, strings); ``check_below`` -- value < bound; ``check_above`` --
+value > bound (strict both ways); ``check_agreement`` --
+``values.agreement(predicted, target) >= at_least``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograder import events, tally, tokens, values
+from autograder.mode import current_mode, resolve_bound
+
+RTOL = 1e-5  # default relative tolerance of `check` (floats only)
+ATOL = 1e-8  # default absolute tolerance of `check` (floats only)
+NOT_BUILT = ("this notebook was not built: check {check!r} has no token. "
+             "Instructors: run `autograder build`; students: use the release notebook you were given")
+
+
+# ---------------------------------------------------------------- the checks
+
+def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) -> None:
+    """Check ``value`` against the hashed token for ``check_id``.
+
+    Floats (and float arrays/tensors) pass within ``|x - expected| <= atol +
+    rtol * |expected|`` (the band ``docs/tokens.md`` guarantees); ints, bools
+    and strings must be equal.
+    """
+    _check_id(check_id)
+    mode = current_mode()
+    if mode == "record":
+        _emit_record(check_id, kind=value_kind(value), value=value, rtol=float(rtol), atol=float(atol))
+    elif mode == "grade":
+        _emit_report(check_id, value)
+    else:
+        token = tally.TALLY.tokens.get(check_id)
+        if token is None:
+            raise AssertionError(f"{check_id}: " + NOT_BUILT.format(check=check_id))
+        _fail_if(check_id, verdict_token(value, token))
+    tally.note_check(check_id)
+
+
+def check_below(check_id: str, value: Any, bound: Any) -> None:
+    """Check that the number ``value`` is strictly below ``bound``.
+
+    ``bound`` is a number or a dict by profile (``{"fast": 2.0, "class": 0.5,
+    "full": 0.3}``) resolved with ``SEQLABS_PROFILE`` (default ``class``).
+    """
+    _bounded(check_id, value, bound, kind="below")
+
+
+def check_above(check_id: str, value: Any, bound: Any) -> None:
+    """Check that the number ``value`` is strictly above ``bound`` (number or dict by profile)."""
+    _bounded(check_id, value, bound, kind="above")
+
+
+def check_agreement(check_id: str, predicted: Any, target: Any, *, at_least: float) -> None:
+    """Check that at least the fraction ``at_least`` of ``predicted`` agrees with ``target``.
+
+    Agreement is ``values.agreement`` (fraction of equal positions). In grade
+    mode only ``predicted`` is reported: the grader compares with the key's
+    target, never with one the student's kernel computed.
+    """
+    _check_id(check_id)
+    at_least = _fraction(check_id, at_least)
+    mode = current_mode()
+    if mode == "record":
+        _emit_record(check_id, kind="agreement", value=predicted, target=values.encode(target), at_least=at_least)
+    elif mode == "grade":
+        _emit_report(check_id, predicted)
+    else:
+        _fail_if(check_id, verdict_agreement(predicted, target, at_least=at_least))
+    tally.note_check(check_id)
+
+
+def _bounded(check_id: str, value: Any, bound: Any, *, kind: str) -> None:
+    _check_id(check_id)
+    _validate_bound(check_id, bound)
+    mode = current_mode()
+    if mode == "record":
+        _emit_record(check_id, kind=kind, value=value, bound=bound)
+    elif mode == "grade":
+        _emit_report(check_id, value)
+    else:
+        _fail_if(check_id, verdict_bound(value, resolve_bound(bound), kind=kind))
+    tally.note_check(check_id)
+
+
+# ------------------------------------------------------------- the verdicts
+# Pure: None for a pass, else a message with no expected value in it.
+
+def verdict_token(value: Any, token: str) -> str | None:
+    """``None`` if ``tokens.verify(value, token)``, else why not (never the expected value)."""
+    # describe_mismatch names the kind, shape, NaN/inf or tolerance problem;
+    # a malformed token raises ValueError, a build problem the block shows.
+    detail = tokens.describe_mismatch(value, token)
+    if detail is None:
+        return None
+    bad = nonfinite(value)
+    if bad and bad not in detail:
+        detail += f" (your value contains {bad})"
+    return detail
+
+
+def verdict_bound(value: Any, bound: float, *, kind: str) -> str | None:
+    """``None`` if the number ``value`` is strictly below/above ``bound`` (``kind``), else why not."""
+    if kind not in ("below", "above"):
+        raise ValueError(f"kind must be 'below' or 'above', got {kind!r}")
+    x, problem = as_number(value)
+    if problem:
+        return problem
+    if math.isnan(x):
+        return f"the value is NaN, so it is not {kind} {bound:g}"
+    ok = x < bound if kind == "below" else x > bound
+    return None if ok else f"{x:.4g} is not {kind} {bound:g}"
+
+
+def verdict_agreement(predicted: Any, target: Any, *, at_least: float) -> str | None:
+    """``None`` if ``values.agreement(predicted, target) >= at_least``, else why not."""
+    try:
+        share = float(values.agreement(predicted, target))
+    except (TypeError, ValueError) as exc:  # wrong shape or type: say so, not a traceback
+        return f"cannot compare the prediction with the target: {exc}"
+    if share >= at_least:
+        return None
+    return f"{share:.2f} of positions agree, need at least {at_least:.2f}"
+
+
+# ----------------------------------------------------------------- helpers
+
+def value_kind(value: Any) -> str:
+    """``"close"`` for floating values (compared with tolerance), ``"equal"`` for the rest.
+
+    Decided on ``values.canonical``, the form the token sees; raises its
+    ``TypeError`` for a value no check can take.
+    """
+    return "close" if values.kind(values.canonical(value)) == "float" else "equal"
+
+
+def nonfinite(value: Any) -> str | None:
+    """``"NaN"``, ``"inf"`` or ``"NaN and inf"`` if a float value holds them, else ``None``."""
+    try:
+        arr = values.canonical(value)
+    except TypeError:
+        return None
+    if values.kind(arr) != "float":
+        return None
+    nan, inf = bool(np.isnan(arr).any()), bool(np.isinf(arr).any())
+    return " and ".join(n for n, f in (("NaN", nan), ("inf", inf)) if f) or None
+
+
+def as_number(value: Any) -> tuple[float, str | None]:
+    """``(float(value), None)`` for a real number (or a one-element array/tensor), else ``(nan, why)``."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)):
+        return math.nan, f"expected a number, got {type(value).__name__}"
+    if hasattr(value, "numel") and hasattr(value, "item"):  # torch tensor
+        if value.numel() != 1:
+            return math.nan, f"expected a single number, got a tensor of shape {tuple(value.shape)}"
+        value = value.item()
+    elif isinstance(value, np.ndarray):
+        if value.size != 1:
+            return math.nan, f"expected a single number, got an array of shape {value.shape}"
+        value = value.reshape(()).item()
+    try:
+        return float(value), None
+    except (TypeError, ValueError):
+        return math.nan, f"expected a number, got {type(value).__name__}"
+
+
+def _check_id(check_id: Any) -> None:
+    if not isinstance(check_id, str) or not check_id:
+        raise TypeError(f"a check id must be a non-empty string, got {check_id!r}")
+
+
+def _fraction(check_id: str, at_least: Any) -> float:
+    if isinstance(at_least, bool) or not isinstance(at_least, (int, float)) or not 0 <= at_least <= 1:
+        raise ValueError(f"{check_id}: at_least must be a fraction in [0, 1], got {at_least!r}")
+    return float(at_least)
+
+
+def _validate_bound(check_id: str, bound: Any) -> None:
+    """Fail early on a malformed bound, in every mode (so the build catches it)."""
+    items = bound.values() if isinstance(bound, dict) else [bound]
+    if isinstance(bound, dict) and not bound:
+        raise ValueError(f"{check_id}: a bound dict must name at least one profile")
+    for b in items:
+        if isinstance(b, bool) or not isinstance(b, (int, float)):
+            raise TypeError(f"{check_id}: a bound must be a number or a dict of numbers by profile, got {bound!r}")
+
+
+def _fail_if(check_id: str, message: str | None) -> None:
+    if message is not None:
+        raise AssertionError(f"{check_id}: {message}")
+
+
+def _base(event: str, check_id: str) -> dict[str, Any]:
+    return {"event": event, "lab": tally.TALLY.lab, "check": check_id, "block": tally.current_block()}
+
+
+def _emit_record(check_id: str, *, kind: str, value: Any, **params: Any) -> None:
+    # No try: a reference value that cannot be encoded is a bug in the source,
+    # and the failed block tells the build so.
+    events.emit({**_base("record", check_id), "kind": kind, "value": values.encode(value), **params})
+
+
+def _emit_report(check_id: str, value: Any) -> None:
+    # Any student value must still leave a report the grader can judge (as wrong),
+    # whether encoding fails or the encoded value is not JSON.
+    try:
+        events.emit({**_base("report", check_id), "value": values.encode(value)})
+    except Exception as exc:
+        events.emit({**_base("report", check_id), "error": f"{type(exc).__name__}: {exc}"})

@@ -1,0 +1,133 @@
+"""Judging reported values against the answer key: the one function the grader and the tests use.
+
+Rules (docs/architecture.md, "Judging"):
+
+* ``close``/``equal`` -> ``verify(reported, make_token(key value, rtol, atol, salt))``;
+* ``below``/``above`` -> the key's bound for the grading profile, strict;
+* ``agreement``       -> ``values.agreement(reported, key target) >= at_least``;
+* a block earns its points iff its block event has no error and every check
+  the key lists for it was reported and judged correct.
+
+Each rule is the ``autograder.checks.verdict_*`` function the student's kernel
+runs, fed from the key instead of the token table, so the notebook tally and
+the CI grade agree by construction (DESIGN.md, rule 2).
+
+Typical use in the grader::
+
+    events = autograder.events.events_in_notebook(executed_nb, cells=restored)
+    results = judge_events(key, events, profile="fast")
+    score = sum(r.earned for r in results.values())
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Mapping
+
+from autograder import tokens, values
+from autograder.checks import ATOL, RTOL, verdict_agreement, verdict_bound, verdict_token
+from autograder.mode import resolve_bound
+
+NOT_REPORTED = "not reported: the check did not run (an earlier error in its cell?)"
+BLOCK_NOT_RUN = "the block did not run"
+
+
+@dataclass
+class BlockJudgement:
+    """The grader's verdict on one block."""
+
+    block: str
+    points: float  # from the key: what the block is worth
+    earned: float  # points or 0
+    error: str | None  # the block event's error, or BLOCK_NOT_RUN
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> {"ok": bool, "message": str}
+
+    @property
+    def ok(self) -> bool:
+        return self.earned == self.points
+
+    def messages(self) -> list[str]:
+        """What went wrong, one line each (empty for a block earned in full)."""
+        out = [self.error] if self.error else []
+        out += [f"{cid}: {c['message']}" for cid, c in self.checks.items() if not c["ok"]]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok, "messages": self.messages()}
+
+
+def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: str) -> tuple[bool, str]:
+    """Judge one decoded reported value against its key entry: ``(ok, message)``.
+
+    ``key_entry`` is ``key["checks"][check_id]``; ``reported_value`` is the
+    student's value already decoded (``values.decode(report["value"])``);
+    ``profile`` is the grading profile (used by ``below``/``above`` only).
+    """
+    kind = key_entry["kind"]
+    if kind in ("close", "equal"):
+        rtol, atol = float(key_entry.get("rtol", RTOL)), float(key_entry.get("atol", ATOL))
+        token = tokens.make_token(values.decode(key_entry["value"]), rtol=rtol, atol=atol,
+                                  salt=key_entry.get("salt", ""))
+        message = verdict_token(reported_value, token)
+    elif kind in ("below", "above"):
+        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind)
+    elif kind == "agreement":
+        message = verdict_agreement(reported_value, values.decode(key_entry["target"]),
+                                    at_least=float(key_entry["at_least"]))
+    else:
+        raise ValueError(f"unknown check kind {kind!r} in the key")
+    return (message is None, message or "ok")
+
+
+def judge_report(key_entry: Mapping[str, Any], report: Mapping[str, Any] | None, *, profile: str) -> tuple[bool, str]:
+    """Judge one report event (or ``None`` when the check never reported): ``(ok, message)``."""
+    if report is None:
+        return False, NOT_REPORTED
+    if report.get("error"):
+        return False, f"the value could not be read: {report['error']}"
+    try:
+        value = values.decode(report["value"])
+    except Exception as exc:  # a malformed report is wrong, not a grader crash
+        return False, f"the value could not be read: {type(exc).__name__}: {exc}"
+    return judge_check(key_entry, value, profile=profile)
+
+
+def judge_block(key: Mapping[str, Any], block_id: str, *, block_event: Mapping[str, Any] | None,
+                reports: Mapping[str, list[Mapping[str, Any]]], profile: str) -> BlockJudgement:
+    """Judge one block of ``key``.
+
+    ``block_event`` is the block's (last) block event or ``None``; ``reports``
+    maps check id -> its report events. A check reported more than once (in a
+    loop) must be right every time, as in the student's kernel, where the
+    first failure fails the block.
+    """
+    spec = key["blocks"][block_id]
+    points = float(spec["points"])
+    error = BLOCK_NOT_RUN if block_event is None else block_event.get("error")
+    checks = {}
+    for cid in spec.get("checks", []):
+        entry = key["checks"][cid]
+        verdicts = [judge_report(entry, r, profile=profile) for r in reports.get(cid, [])] or [
+            judge_report(entry, None, profile=profile)]
+        bad = [m for ok, m in verdicts if not ok]
+        checks[cid] = {"ok": not bad, "message": bad[0] if bad else "ok"}
+    earned = points if error is None and all(c["ok"] for c in checks.values()) else 0.0
+    return BlockJudgement(block=block_id, points=points, earned=earned, error=error, checks=checks)
+
+
+def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
+                 profile: str) -> dict[str, BlockJudgement]:
+    """Judge every block of ``key`` from a notebook's events: ``{block id: BlockJudgement}`` in key order.
+
+    ``events`` are the events of the cells the grader trusts (see
+    ``autograder.events.events_in_notebook``); ``record`` and ``summary``
+    events are ignored. A block re-run keeps its last block event.
+    """
+    block_events: dict[str, Mapping[str, Any]] = {}
+    reports: dict[str, list[Mapping[str, Any]]] = {}
+    for e in events:
+        if e.get("event") == "block":
+            block_events[e["block"]] = e
+        elif e.get("event") == "report":
+            reports.setdefault(e["check"], []).append(e)
+    return {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
+            for b in key["blocks"]}
