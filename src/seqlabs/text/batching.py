@@ -35,7 +35,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from seqlabs.text.vocab import Vocab
 
 __all__ = ["numericalize", "PairDataset", "BucketBatchSampler", "RandomBatchSampler",
-           "pad_batch", "Batch", "PairCollator", "make_loader", "padded_lengths"]
+           "pad_batch", "Batch", "PairCollator", "make_loader", "pair_sort_keys", "padded_lengths"]
 
 
 def numericalize(tokens: Sequence[str], vocab: Vocab, *, reverse: bool = False,
@@ -237,16 +237,26 @@ class _Indexed(Dataset):
         return i, self.dataset[i]
 
 
+def pair_sort_keys(src_lengths, trg_lengths) -> np.ndarray:
+    """Bucketing keys ``[N, 2]``: the longer side, then the total length.
+
+    Sorting on the longer side keeps *both* the source and the target padding
+    low (sorting on the source alone leaves the targets ragged).
+    """
+    s, t = np.asarray(src_lengths), np.asarray(trg_lengths)
+    return np.stack([np.maximum(s, t), s + t], axis=1)
+
+
 def make_loader(dataset: PairDataset, batch_size: int, *, shuffle: bool = True, bucket: bool = True,
                 batch_first: bool = False, sort_within_batch: bool = False, pool_factor: int = 100,
                 drop_last: bool = False, seed: int | None = None, num_workers: int = 0) -> DataLoader:
     """A ``DataLoader`` of ``Batch``es over a ``PairDataset`` (the ``BucketIterator`` replacement).
 
-    ``bucket=True`` groups pairs of similar ``(src_len, trg_len)``
-    (``BucketBatchSampler``); ``bucket=False`` gives random batches.
+    ``bucket=True`` groups pairs of similar lengths (``BucketBatchSampler`` over
+    ``pair_sort_keys``); ``bucket=False`` gives random batches.
     ``shuffle=False`` is for evaluation: deterministic, sorted by length when bucketing.
     """
-    keys = np.stack([dataset.src_lengths, dataset.trg_lengths], axis=1)  # [N, 2]
+    keys = pair_sort_keys(dataset.src_lengths, dataset.trg_lengths)  # [N, 2]
     cls = BucketBatchSampler if bucket else RandomBatchSampler
     sampler = cls(keys, batch_size, shuffle=shuffle, pool_factor=pool_factor, drop_last=drop_last, seed=seed)
     collate = PairCollator(dataset.src_vocab.pad_index, dataset.trg_vocab.pad_index,
