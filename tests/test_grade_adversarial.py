@@ -128,3 +128,104 @@ def test_scan_flags_tampering(code, reason):
 def test_scan_leaves_honest_code_alone(code):
     """Does ordinary student code, IPython syntax included, raise no flag?"""
     assert scan_cell(0, code) == []
+
+
+# ---- the adversarial batch -------------------------------------------------------------
+
+from fixtures.grade import lab as fx  # noqa: E402  (tests/ is on sys.path under pytest)
+
+from autograder.grade import grade_submissions  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return fx.built_root(tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="module")
+def batch(root, tmp_path_factory):
+    """Every adversarial submission graded in one run, 2 workers, a 1 GiB memory limit."""
+    folder = tmp_path_factory.mktemp("subs")
+    subs = fx.variants(root)
+    edited = copy.deepcopy(subs["solution"])
+    edited.cells[fx.index_of(edited, "q1_tests")].source = "pass"
+    subs["test_edited_solution"] = edited
+    paths = fx.write(folder, subs) + [fx.not_json(folder)]
+    out = tmp_path_factory.mktemp("out")
+    run = grade_submissions(lab=fx.LAB, submissions=paths, out=out, root=root, workers=2,
+                            timeout=120, memory_mb=1024)
+    return run, {r["student"]: r for r in run.results}
+
+
+def _full(r):
+    return r["max_score"]
+
+
+def test_batch_survives_every_submission(batch):
+    """Does every submission get a row, and the run exit 0 (the grader itself did not fail)?"""
+    run, by = batch
+    assert run.ok, run.error
+    assert len(by) == 13
+
+
+@pytest.mark.parametrize("name", ["solution", "test_deleted", "test_edited_solution", "extra_raises",
+                                  "sys_exit", "stderr_warning"])
+def test_honest_work_keeps_full_marks(batch, name):
+    """Do restored tests, a raising extra cell, sys.exit() or stderr noise cost no marks?"""
+    r = batch[1][name]
+    assert (r["status"], r["score"]) == ("graded", _full(r)), r["detail"]
+
+
+@pytest.mark.parametrize("name", ["release", "test_edited", "fake_print"])
+def test_unearned_marks_are_not_given(batch, name):
+    """Does an empty answer stay at zero whether it edits tests or prints fake ticks?"""
+    r = batch[1][name]
+    assert (r["status"], r["score"]) == ("graded", 0), r["detail"]
+
+
+def test_edited_and_deleted_tests_are_restored(batch):
+    """Does the detail say which test cells were put back?"""
+    by = batch[1]
+    assert "q1_tests restored" in by["test_edited"]["detail"]
+    assert "q2_tests re-inserted" in by["test_deleted"]["detail"]
+
+
+def test_redefined_check_is_flagged_and_earns_nothing(batch):
+    """Is a cell that redefines `check` flagged for review and given no marks?"""
+    r = batch[1]["redefines_check"]
+    assert r["score"] == 0 and r["status"] == "graded"
+    reasons = " ".join(f["reason"] for f in r["review"])
+    assert "monkey-patching" in reasons and "'marks'" in reasons
+    assert "review:" in r["detail"]
+    assert batch[1]["solution"]["review"] == []
+
+
+def test_memory_hog_is_an_error_naming_memory(batch):
+    """Is allocating far past the limit an error whose detail names memory?"""
+    r = batch[1]["memory_hog"]
+    assert r["status"] == "error" and "memory" in r["detail"], r["detail"]
+
+
+def test_kernel_death_is_an_error_and_keeps_earlier_marks(batch):
+    """Does os._exit(1) give status error, keeping the marks of the cells that ran before it?"""
+    r = batch[1]["os_exit"]
+    assert r["status"] == "error" and "died" in r["detail"], r["detail"]
+    earned = {b for b, v in r["blocks"].items() if v["earned"]}
+    assert {"q1_means", "q2_rms", "q3_gate"} <= earned and not r["blocks"]["q4_loss"]["earned"]
+
+
+def test_not_json_is_an_error_row(batch):
+    """Is a file that is not a notebook an error row with score 0, not a crash?"""
+    r = batch[1]["not_json"]
+    assert (r["status"], r["score"]) == ("error", 0) and "not a readable notebook" in r["detail"]
+
+
+def test_infinite_loop_times_out(root, tmp_path):
+    """Is `while True: pass` stopped at the timeout, status timeout, earlier marks kept?"""
+    nb = fx.with_cell(fx.read(root, "solution"), "q1_tests", "while True:\n    pass")
+    paths = fx.write(tmp_path / "subs", {"loops": nb})
+    run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root,
+                            workers=1, timeout=6)
+    r = run.results[0]
+    assert run.ok and r["status"] == "timeout" and "6 s limit" in r["detail"], r["detail"]
+    assert r["blocks"]["q1_means"]["earned"] and not r["blocks"]["q2_rms"]["earned"]

@@ -140,11 +140,10 @@ async def execute(
         )
         kc = AsyncKernelClient()
         kc.load_connection_file(conn)
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
-        except RuntimeError as err:
-            result.status, result.detail = "error", f"the kernel did not start: {err}"
+        kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
+        problem = await _wait_for_ready(kc, proc)
+        if problem:
+            result.status, result.detail = "error", f"the kernel did not start: {problem}"
             return result
         result.kernel_start_s = time.monotonic() - started
         deadline = time.monotonic() + timeout
@@ -179,6 +178,29 @@ async def execute(
             except subprocess.TimeoutExpired:
                 pass
         shutil.rmtree(rundir, ignore_errors=True)
+
+
+async def _wait_for_ready(kc: AsyncKernelClient, proc: subprocess.Popen) -> str:
+    """Ask for kernel_info until the kernel answers; "" when ready, else why not."""
+    deadline = time.monotonic() + KERNEL_START_TIMEOUT
+    while time.monotonic() < deadline:
+        msg_id = kc.kernel_info()
+        asked = time.monotonic()
+        while time.monotonic() - asked < 1.0:
+            if proc.poll() is not None:
+                return f"the kernel process exited with code {proc.returncode}"
+            try:
+                reply = await kc.get_shell_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                # Drain the iopub status messages of the handshake so cells start clean.
+                while True:
+                    try:
+                        await kc.get_iopub_msg(timeout=0.05)
+                    except queue.Empty:
+                        return ""
+    return f"no answer within {KERNEL_START_TIMEOUT:g} s"
 
 
 async def _run_cell(kc, proc, watched, cell, index, is_restored, deadline, memory_mb, result) -> str:

@@ -1,0 +1,141 @@
+"""Does `autograder grade` grade the example lab right, the same for any worker count, and resume?
+
+The kernel-backed tests share one graded batch (module scope); the discovery
+tests need no kernel.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.cli import main
+from autograder.grade import grade_submissions, sandbox
+from autograder.grade.discover import discover
+from fixtures.grade import lab as fx
+
+pytestmark = pytest.mark.xdist_group("grade")
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return fx.built_root(tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="module")
+def subs(root, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("subs")
+    return fx.write(folder, {"solution": fx.read(root, "solution"), "release": fx.read(root, "release")})
+
+
+@pytest.fixture(scope="module")
+def graded(root, subs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    run = grade_submissions(lab=fx.LAB, submissions=subs, out=out, root=root, workers=2, timeout=120)
+    return run
+
+
+def _by(run):
+    return {r["student"]: r for r in run.results}
+
+
+def test_solution_gets_full_marks_and_release_zero(graded, root):
+    """Does the built solution score full marks and the release zero, both graded?"""
+    assert graded.ok, graded.error
+    by = _by(graded)
+    key = json.loads((root / "labs" / "keys" / f"{fx.LAB}.json").read_text())
+    full = by["solution"]["max_score"]
+    assert full > 0 and full == sum(b["points"] for b in key["blocks"].values())
+    assert (by["solution"]["status"], by["solution"]["score"]) == ("graded", full)
+    assert (by["release"]["status"], by["release"]["score"]) == ("graded", 0)
+    assert all(b["ok"] for b in by["solution"]["blocks"].values())
+    assert not any(b["ok"] for b in by["release"]["blocks"].values())
+
+
+def test_manual_cells_are_pending_with_their_points(graded):
+    """Is the hand-graded answer listed as pending with its points, and not scored?"""
+    r = _by(graded)["solution"]
+    assert r["manual"] == {"q5_answer": {"points": 2.0, "status": "pending"}}
+    rows = list(csv.DictReader((graded.out / "gradebook.csv").open()))
+    assert {row["q5_answer (manual)"] for row in rows} == {"pending"}
+
+
+def _essence(run):
+    return {r["student"]: (r["status"], r["score"], {b: (v["earned"], v["checks"]) for b, v in r["blocks"].items()})
+            for r in run.results}
+
+
+def test_results_do_not_depend_on_workers(graded, root, subs, tmp_path):
+    """Do 1 and 2 workers give identical results?"""
+    one = grade_submissions(lab=fx.LAB, submissions=subs, out=tmp_path, root=root, workers=1, timeout=120)
+    assert _essence(one) == _essence(graded)
+
+
+def test_rerun_skips_unchanged_submissions(graded, root, subs, tmp_path):
+    """Does a re-run take unchanged submissions from the cache, and regrade a changed one?"""
+    again = grade_submissions(lab=fx.LAB, submissions=subs, out=graded.out, root=root, workers=2, timeout=120)
+    assert again.ok and again.skipped == 2 and _essence(again) == _essence(graded)
+    changed = tmp_path / "release.ipynb"
+    nb = nbformat.read(subs[1], as_version=4)
+    nb.metadata["touched"] = True
+    nbformat.write(nb, changed)
+    mixed = grade_submissions(lab=fx.LAB, submissions=[subs[0], changed], out=graded.out, root=root,
+                              workers=2, timeout=120)
+    assert mixed.skipped == 1 and _essence(mixed) == _essence(graded)
+
+
+def test_cli_exit_codes(graded, root, subs, tmp_path):
+    """Does the CLI exit 0 when every submission got a result, non-zero when the grader cannot run?"""
+    assert main(["--root", str(root), "grade", "--lab", fx.LAB, "--out", str(graded.out), *map(str, subs)]) == 0
+    assert main(["--root", str(tmp_path), "grade", "--lab", fx.LAB, "--out", str(tmp_path / "o"),
+                 *map(str, subs)]) == 1  # no key under this root
+
+
+def test_kernel_is_fenced(root, tmp_path):
+    """Where unshare is permitted, can a kernel neither reach the network nor read the answer key?"""
+    if not sandbox.fence():
+        pytest.skip("unshare is not permitted here: kernels run unfenced (documented)")
+    import asyncio
+
+    probe = (
+        "import socket, os\n"
+        "from IPython.display import display\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2); net = 'open'\n"
+        "except OSError as e:\n    net = 'blocked'\n"
+        f"keys = os.listdir({str(root / 'labs' / 'keys')!r})\n"
+        f"display({{{sandbox.MIME!r}: {{'event': 'block', 'block': net, 'points': len(keys), 'error': None}}}}, raw=True)\n"
+    )
+    run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": probe}], workdir=tmp_path, restored={0},
+                                      timeout=30, memory_mb=2048, env=dict(os.environ), hide=fx_hide(root)))
+    assert run.status == "ok", (run.detail, run.cell_errors)
+    assert [(e["block"], e["points"]) for e in run.events] == [("blocked", 0)]
+
+
+def fx_hide(root: Path) -> list[Path]:
+    labs = root.resolve() / "labs"
+    return [labs / "source", labs / "keys", labs / "solution"]
+
+
+def _nb(path: Path, metadata=None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update(metadata or {})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_discover_names_students(tmp_path):
+    """Is the student id the file stem, the metadata's name when given, the folder for `<lab>.ipynb`?"""
+    a = _nb(tmp_path / "subs" / "alice.ipynb")
+    b = _nb(tmp_path / "subs" / "x.ipynb", {"autograder": {"student": "bob/../../evil"}})
+    c = _nb(tmp_path / "submitted" / "carol" / "lab0.ipynb")
+    _nb(tmp_path / "subs" / ".ipynb_checkpoints" / "alice-checkpoint.ipynb")
+    d = _nb(tmp_path / "more" / "alice.ipynb")
+    found = discover([tmp_path / "subs", tmp_path / "submitted", d], lab="lab0")
+    assert {s.path: s.student for s in found} == {
+        d.resolve(): "alice", b.resolve(): "bob_.._.._evil", c.resolve(): "carol", a.resolve(): "alice-2"}
+    assert all("/" not in s.student for s in found)
