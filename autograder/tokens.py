@@ -140,6 +140,27 @@ class _Token:
         return f"{self.header}:{base64.b64encode(self.words).decode()}:{self.digest.hex()}"
 
 
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_VALUE = np.full(256, 255, dtype=np.uint8)
+_B64_VALUE[np.frombuffer(_B64_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
+
+
+def _b64decode(text: str) -> bytes:
+    """Strict standard base64 -> bytes; vectorised for long text (binascii runs at ~150 MB/s here)."""
+    if len(text) < 4096:
+        return binascii.a2b_base64(text, strict_mode=True)
+    if len(text) % 4:
+        raise ValueError("base64 length is not a multiple of 4")
+    v = _B64_VALUE[np.frombuffer(text[:-4].encode("ascii"), dtype=np.uint8)]  # (4m,) 6-bit values
+    if v.max() > 63:
+        raise ValueError("not base64")
+    q = v.view("<u4").astype(np.uint32)  # (m,) one 4-character group each, first character lowest
+    w = (q & 0x3F) << 18 | (q >> 8 & 0x3F) << 12 | (q >> 16 & 0x3F) << 6 | q >> 24  # 24 bits
+    out = np.empty((q.size, 3), dtype=np.uint8)
+    out[:, 0], out[:, 1], out[:, 2] = w >> 16, w >> 8, w  # setitem truncates to the low byte
+    return out.tobytes() + binascii.a2b_base64(text[-4:], strict_mode=True)
+
+
 def _parse(token: str) -> _Token:
     try:
         version, kc, shape, rtol, atol, salt_hex, b64, digest = token.split(":")
@@ -151,7 +172,7 @@ def _parse(token: str) -> _Token:
             rtol=float(rtol) if kc == "f" else None,
             atol=float(atol) if kc == "f" else None,
             salt_id=bytes.fromhex(salt_hex),
-            words=binascii.a2b_base64(b64, strict_mode=True),
+            words=_b64decode(b64),
             digest=bytes.fromhex(digest),
         )
     except (ValueError, AttributeError, TypeError, binascii.Error):
