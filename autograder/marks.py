@@ -145,7 +145,14 @@ def summary() -> dict[str, Any]:
     Emitted in every mode, so a test can read a student-mode tally from an
     executed notebook; the grader ignores it (it judges from reports).
     """
-    result = tally.TALLY.as_dict()
+    result = Summary(tally.TALLY.as_dict())
     display.show(display.summary_text(result), display.summary_html(result))
     events.emit({"event": "summary", **result})
     return result
+
+
+class Summary(dict):
+    """The dict ``summary()`` returns; IPython does not echo it as ``Out[n]``, the table is already shown."""
+
+    def _ipython_display_(self) -> None:
+        pass
