@@ -25,7 +25,7 @@ import nbformat
 
 from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import auto_points, build_key
+from autograder.build.key import auto_points, build_key, check_record_run
 from autograder.build.release import make_release, strip_hidden_tests
 from autograder.build.solution import make_solution, token_table
 from autograder.build.validate import validate_source
@@ -92,6 +92,7 @@ def build_lab(lab: str, *, root: Path = Path("."), verify: bool = True, timeout:
     validate_source(source, lab)
 
     full = execute_notebook(source, mode="record", timeout=timeout, cwd=path.parent)
+    check_record_run(lab, source, full)  # fail before the second run
     stripped = execute_notebook(strip_hidden_tests(source), mode="record", timeout=timeout, cwd=path.parent)
     key = build_key(lab, source, full, stripped)
     hidden = sum(c["hidden"] for c in key["checks"].values())

@@ -25,7 +25,7 @@ _NOT_PARAMS = ("event", "lab", "check")  # record fields that are not key fields
 
 def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook) -> dict[str, Any]:
     """The key of ``lab`` from the record runs of the master (``full``) and of it without hidden tests."""
-    _fail_on_errors(lab, source, full)
+    check_record_run(lab, source, full)
     blocks: dict[str, dict[str, Any]] = {}
     checks: dict[str, dict[str, Any]] = {}
     cell_points: dict[int, float] = {}
@@ -53,7 +53,8 @@ def auto_points(key: dict[str, Any]) -> float:
     return float(sum(b["points"] for b in key["blocks"].values()))
 
 
-def _fail_on_errors(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
+def check_record_run(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
+    """Raise ``BuildError`` for the first cell that raised, or marks block that failed, in a record run."""
     fix = "the master must run top to bottom without errors in record mode (fast profile, embedded data)"
     for error in run.errors:
         cell = source.cells[error.index]

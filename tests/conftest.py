@@ -1,0 +1,72 @@
+"""Shared fixtures: the repository root, a scratch copy of labs/, and lab0_example built once."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_LAB = "lab0_example"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root (holds labs/, autograder/, src/)."""
+    return REPO_ROOT
+
+
+def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = True) -> Path:
+    """Copy labs/ (only ``labs`` if given; generated notebooks and keys too iff ``generated``) under ``root``."""
+    for kind in ("source", "release", "solution", "keys"):
+        (root / "labs" / kind).mkdir(parents=True, exist_ok=True)
+        if kind != "source" and not generated:
+            continue
+        for path in sorted((REPO_ROOT / "labs" / kind).glob("*")):
+            if path.is_file() and (labs is None or path.stem in labs):
+                shutil.copy2(path, root / "labs" / kind / path.name)
+    return root
+
+
+@pytest.fixture
+def labs_copy(tmp_path: Path) -> Path:
+    """A temporary root holding a copy of labs/ (masters, generated notebooks and keys); build it freely."""
+    return copy_labs(tmp_path)
+
+
+@dataclass
+class BuiltLabs:
+    """A root where some labs were built from the committed masters, with what the build printed."""
+    root: Path
+    log: list[str] = field(default_factory=list)
+
+    def path(self, lab: str, kind: str) -> Path:
+        from autograder.build import lab_paths
+
+        return lab_paths(self.root, lab)[kind]
+
+
+@pytest.fixture(scope="session")
+def built_labs(tmp_path_factory: pytest.TempPathFactory):
+    """``get(lab) -> BuiltLabs``: the lab built (with verification) from its committed master, once a session."""
+    from autograder.build import build_labs
+
+    cache: dict[str, BuiltLabs] = {}
+
+    def get(lab: str) -> BuiltLabs:
+        if lab not in cache:
+            root = copy_labs(tmp_path_factory.mktemp(f"built-{lab}"), labs=[lab], generated=False)
+            built = BuiltLabs(root)
+            report = build_labs(labs=[lab], root=root, log=built.log.append)
+            assert report.ok, "\n".join(map(str, report.errors.values()))
+            cache[lab] = built
+        return cache[lab]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built_lab0(built_labs) -> BuiltLabs:
+    """lab0_example built from its master into a temporary root."""
+    return built_labs(EXAMPLE_LAB)
