@@ -13,8 +13,9 @@ from typing import Any
 
 from autograder.tally import BlockResult
 
-PASS, FAIL = "✓", "✘"
+PASS, FAIL, PENDING = "✓", "✘", "•"
 TRACEBACK_FRAMES = 3  # frames of student code worth showing; more is a wall of text
+UNVERIFIED = "({mode} mode: the checks were not verified here; the grader's judgement is the mark)"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -45,10 +46,18 @@ def raised_by_autograder(exc: BaseException) -> bool:
     return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_PACKAGE_DIR + os.sep)
 
 
+def _mark_and_marks(result: BlockResult) -> tuple[str, str]:
+    """(✓/✘/•, "[earned/points marks]"); • when a record/grade run passed unverified."""
+    if result.mode != "student" and result.passed:
+        verb = "recorded" if result.mode == "record" else "reported"
+        return PENDING, f"[{verb}, worth {fmt_points(result.points)} marks: the grader judges]"
+    return (PASS if result.passed else FAIL), f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+
+
 def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
     """``✓ q1_mean [2/2 marks]`` or ``✘ q1_mean [0/2 marks]`` with the error and the traceback summary."""
-    mark = PASS if result.passed else FAIL
-    head = f"{mark} {result.block} [{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+    mark, marks = _mark_and_marks(result)
+    head = f"{mark} {result.block} {marks}"
     if result.passed:
         return head
     lines = [head, f"    {result.error}"]
@@ -59,8 +68,7 @@ def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
 def block_html(result: BlockResult, *, trace: list[str] = ()) -> str:
     """The HTML form of ``block_text`` (messages escaped)."""
     colour = "#1a7f37" if result.passed else "#cf222e"
-    mark = PASS if result.passed else FAIL
-    marks = f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+    mark, marks = _mark_and_marks(result)
     parts = [f'<div class="seqlabs-autograder-block" style="font-family:monospace">'
              f'<span style="color:{colour};font-weight:bold">{mark}</span> '
              f"<b>{html.escape(result.block)}</b> {marks}"]
@@ -82,6 +90,8 @@ def summary_text(tally: dict[str, Any]) -> str:
     lines = [f"{tally['lab'] or 'lab'}: {total} marks", f"{'section':<{width}}  marks"]
     lines += [f"{n:<{width}}  {m}" for n, m in rows]
     lines.append(f"{'total':<{width}}  {total}")
+    if tally.get("mode", "student") != "student":
+        lines.append(UNVERIFIED.format(mode=tally["mode"]))
     return "\n".join(lines)
 
 
@@ -93,7 +103,9 @@ def summary_html(tally: dict[str, Any]) -> str:
         for n, s in tally["sections"].items())
     return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally["lab"] or "lab")}: '
             f"{total} marks</b><table><tr><th>section</th><th>marks</th></tr>{cells}"
-            f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table></div>")
+            f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table>"
+            + (f"<p>{UNVERIFIED.format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
+            + "</div>")
 
 
 def show(text: str, html_text: str) -> None:

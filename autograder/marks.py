@@ -69,11 +69,11 @@ class marks:
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
         passed_checks = tally.close_block()
         error = None if exc is None else _describe(exc)
+        mode = current_mode()
         result = tally.BlockResult(block=self.block_id, section=self.section, points=self.points,
                                    earned=self.points if exc is None else 0.0, error=error,
-                                   checks=passed_checks)
+                                   checks=passed_checks, mode=mode)
         tally.TALLY.record(result)
-        mode = current_mode()
         if mode in ("record", "grade"):
             events.emit({"event": "block", "lab": tally.TALLY.lab, "block": self.block_id,
                          "section": self.section, "points": self.points, "error": error})
@@ -140,12 +140,14 @@ def summary() -> dict[str, Any]:
     """Show the total and a per-section table; return the tally as a dict and emit it as an event.
 
     The dict (also the ``summary`` event's payload, plus ``"event"``) is
-    ``{"lab", "earned", "points", "sections": {name: {"earned", "points"}},
-    "blocks": {id: {"block", "section", "points", "earned", "error", "checks"}}}``.
+    ``{"lab", "mode", "earned", "points", "sections": {name: {"earned", "points"}},
+    "blocks": {id: {"block", "section", "points", "earned", "error", "checks", "mode"}}}``.
+    Only a ``student``-mode summary is a mark: in record/grade mode checks pass
+    unverified and the grader's judgement is the mark.
     Emitted in every mode, so a test can read a student-mode tally from an
     executed notebook; the grader ignores it (it judges from reports).
     """
-    result = Summary(tally.TALLY.as_dict())
+    result = Summary(tally.TALLY.as_dict(), mode=current_mode())
     display.show(display.summary_text(result), display.summary_html(result))
     events.emit({"event": "summary", **result})
     return result

@@ -32,6 +32,7 @@ class BlockResult:
     earned: float  # points if every check passed, else 0
     error: str | None = None  # "AssertionError: ..." / "NameError: ..." when the block raised
     checks: list[str] = field(default_factory=list)  # ids of the checks that ran (and passed) in it
+    mode: str = "student"  # in record/grade mode checks pass unverified: `earned` is not a mark
 
     @property
     def passed(self) -> bool:

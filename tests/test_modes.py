@@ -141,6 +141,19 @@ def test_blocks_emit_block_events_in_record_and_grade(monkeypatch, which, capsys
         {"event": "block", "lab": "lab0", "block": "q1_b", "section": "q1", "points": 1.0,
          "error": "NameError: name 'x' is not defined"},
     ]
+    out = capsys.readouterr().out
+    verb = "recorded" if which == "record" else "reported"
+    assert f"• q1_a [{verb}, worth 2 marks: the grader judges]" in out  # no ✓: nothing was verified
+    assert "✘ q1_b [0/1 marks]" in out
+
+
+def test_summary_outside_student_mode_says_it_is_not_a_mark(monkeypatch, capsys):
+    from autograder.marks import summary
+
+    monkeypatch.setenv("AUTOGRADER_MODE", "grade")
+    init("lab0")
+    assert summary()["mode"] == "grade"
+    assert "grade mode: the checks were not verified here" in capsys.readouterr().out
 
 
 def test_student_blocks_emit_nothing():
