@@ -53,6 +53,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
     gate = asyncio.Semaphore(workers)
     settings = f"{timeout:g}s:{memory_mb}MiB"
     results: list[dict] = []
+    skipped: list[str] = []
 
     async def one(sub) -> None:
         try:
@@ -63,6 +64,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
         if digest and ckey in cache:
             r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
             results.append(r)
+            skipped.append(sub.student)
             progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
             return
         async with gate:
@@ -71,12 +73,12 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
         if digest and not result["grader_failed"]:
             cache[ckey] = result
             outputs.save_cache(out, cache)  # a run killed half way keeps what it finished
-        result["timings"]["write_s"] = time.perf_counter() - t0
+        result["timings"]["cache_s"] = time.perf_counter() - t0
         results.append(result)
         progress.update(sub.student, result["status"], result["score"], result["max_score"])
 
     await asyncio.gather(*(one(s) for s in subs))
-    return results
+    return results, len(skipped)
 
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
@@ -104,7 +106,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
     try:
-        results = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
+        results, skipped = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
                                          timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                                          progress=progress))
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
@@ -117,7 +119,6 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         progress.close()
     results.sort(key=lambda r: r["student"])
     failed = [r["student"] for r in results if r["grader_failed"]]
-    skipped = sum(1 for r in results if "write_s" not in r["timings"])
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
                     skipped=skipped, error=f"the grader failed on {', '.join(failed)}" if failed else "",
                     wall_s=time.perf_counter() - started)
