@@ -42,7 +42,8 @@ def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) 
 
     Floats (and float arrays/tensors) pass within ``|x - expected| <= atol +
     rtol * |expected|`` (the band ``docs/tokens.md`` guarantees); ints, bools
-    and strings must be equal.
+    and strings must be equal. ``rtol``/``atol`` go into the record (and so the
+    key and the token the build makes); in student mode the token carries them.
     """
     _check_id(check_id)
     mode = current_mode()
@@ -52,6 +53,8 @@ def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) 
         _emit_report(check_id, value)
     else:
         token = tally.TALLY.tokens.get(check_id)
+        if tally.TALLY.lab is None:
+            raise AssertionError(f"{check_id}: autograder.init(...) has not run; run the setup cell at the top")
         if token is None:
             raise AssertionError(f"{check_id}: " + NOT_BUILT.format(check=check_id))
         _fail_if(check_id, verdict_token(value, token))

@@ -34,7 +34,8 @@ def traceback_summary(exc: BaseException, *, frames: int = TRACEBACK_FRAMES) -> 
              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR + os.sep)]
     lines = []
     for f in stack[-frames:]:
-        where = os.path.basename(f.filename)
+        # ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py: say "cell" instead.
+        where = "cell" if "ipykernel_" in f.filename else os.path.basename(f.filename)
         code = f" -> {f.line.strip()}" if f.line else ""
         lines.append(f"{where}, line {f.lineno}, in {f.name}{code}")
     return lines

@@ -115,6 +115,11 @@ def test_check_without_token_says_the_notebook_was_not_built():
     assert "not built" in message and "autograder build" in message
 
 
+def test_check_before_init_says_to_run_the_setup_cell(monkeypatch):
+    monkeypatch.setattr(tally, "TALLY", tally.Tally())
+    assert "autograder.init(...) has not run" in failure(check, "q1.count", 42)
+
+
 def test_check_id_must_be_a_string():
     with pytest.raises(TypeError):
         check(3, 1.0)

@@ -71,7 +71,7 @@ def test_student_mode_shows_marks_and_summary(tokens, monkeypatch):
     texts = [o.data["text/plain"] for o in grade_outputs]
     assert texts[0] == "✓ q1_value [1/1 marks]"
     assert texts[1].startswith("✘ q1_todo [0/2 marks]\n    NotImplementedError: write this")
-    assert "in <module> -> raise NotImplementedError" in texts[1]
+    assert "at cell, line 4, in <module> -> raise NotImplementedError" in texts[1]
     assert "✓ q1_loss [1/1 marks]" == texts[2]
     assert all("text/html" in o.data and events.MIME not in o.data for o in grade_outputs)
     summary_outputs = nb.cells[3].outputs
