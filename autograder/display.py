@@ -51,7 +51,8 @@ def _mark_and_marks(result: BlockResult) -> tuple[str, str]:
     """(✓/✘/•, "[earned/points marks]"); • when a record/grade run passed unverified."""
     if result.mode != "student" and result.passed:
         verb = "recorded" if result.mode == "record" else "reported"
-        return PENDING, f"[{verb}, worth {fmt_points(result.points)} marks: the grader judges]"
+        unit = "mark" if result.points == 1 else "marks"
+        return PENDING, f"[{verb}, worth {fmt_points(result.points)} {unit}: the grader judges]"
     return (PASS if result.passed else FAIL), f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
 
 
