@@ -1,0 +1,207 @@
+"""Overhead of seqlabs.training.train_epoch over a bare PyTorch loop doing the same work.
+
+    python benchmarks/bench_training_overhead.py                      # embedded corpus, small model
+    SEQLABS_DATA=/work/shared/data python benchmarks/bench_training_overhead.py --paper   # Multi30k, paper sizes
+    python benchmarks/bench_training_overhead.py --synthetic          # random token batches, no tokenising
+
+One pass over the same batches, from the same initial weights and the same
+seeds, once with `train_epoch` and once with the loop of Trevett's tutorial 1
+(copied below), in alternating order over `--repeats` rounds. Both must give
+the same loss (checked); the script prints the median time of each and their
+ratio (seqlabs / bare; 1.00 = no overhead).
+
+The model is a minimal Trevett-style LSTM encoder-decoder defined here (the
+real one is what students write in lab 4). Default sizes are small (emb 64,
+hid 128, 2 layers, dropout 0.5, batch 64); `--paper` uses Sutskever et al.'s
+as in the tutorial (emb 256, hid 512, 2 layers, dropout 0.5, batch 128);
+`--tiny` (emb 8, hid 8, 1 layer, batch 8) does so little arithmetic per batch
+that any per-batch Python overhead of `train_epoch` would show.
+On a shared CPU pass `--threads 1` and read the CPU-time ratio: wall time
+carries everyone else's load.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from seqlabs.training import train_epoch
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_dim, emb_dim, hid_dim, n_layers, dropout):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, emb_dim)
+        self.rnn = nn.LSTM(emb_dim, hid_dim, n_layers, dropout=dropout)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, src):  # src = [S, B]
+        embedded = self.dropout(self.embedding(src))  # [S, B, E]
+        outputs, (hidden, cell) = self.rnn(embedded)
+        return hidden, cell  # [L, B, H] each
+
+
+class Decoder(nn.Module):
+    def __init__(self, output_dim, emb_dim, hid_dim, n_layers, dropout):
+        super().__init__()
+        self.output_dim = output_dim
+        self.embedding = nn.Embedding(output_dim, emb_dim)
+        self.rnn = nn.LSTM(emb_dim, hid_dim, n_layers, dropout=dropout)
+        self.fc_out = nn.Linear(hid_dim, output_dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, token, hidden, cell):  # token = [B]
+        embedded = self.dropout(self.embedding(token.unsqueeze(0)))  # [1, B, E]
+        output, (hidden, cell) = self.rnn(embedded, (hidden, cell))  # [1, B, H]
+        return self.fc_out(output.squeeze(0)), hidden, cell  # [B, V]
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, encoder, decoder, device):
+        super().__init__()
+        self.encoder, self.decoder, self.device = encoder, decoder, device
+
+    def forward(self, src, trg, teacher_forcing_ratio=0.5):
+        trg_len, batch_size = trg.shape
+        outputs = torch.zeros(trg_len, batch_size, self.decoder.output_dim, device=self.device)  # [T, B, V]
+        hidden, cell = self.encoder(src)
+        token = trg[0, :]
+        for t in range(1, trg_len):
+            output, hidden, cell = self.decoder(token, hidden, cell)
+            outputs[t] = output
+            token = trg[t] if random.random() < teacher_forcing_ratio else output.argmax(1)
+        return outputs
+
+
+def bare_train(model, iterator, optimizer, criterion, clip):
+    """Trevett's tutorial-1 `train`, verbatim apart from (src, trg) pairs for batch.src/batch.trg."""
+    model.train()
+    epoch_loss = 0
+    for i, (src, trg) in enumerate(iterator):
+        optimizer.zero_grad()
+        output = model(src, trg)
+        output_dim = output.shape[-1]
+        output = output[1:].view(-1, output_dim)
+        trg = trg[1:].view(-1)
+        loss = criterion(output, trg)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        epoch_loss += loss.item()
+    return epoch_loss / len(iterator)
+
+
+def load_batches(args, device):
+    """([(src [S, B], trg [T, B]), ...] on `device`, src vocab size, trg vocab size, pad index, description)."""
+    if args.synthetic:
+        g = torch.Generator().manual_seed(args.seed)
+        v_src, v_trg, pad = 6000, 5000, 1
+        batches = []
+        for _ in range(args.max_batches or 50):
+            s, t = (int(x) for x in torch.randint(10, 30, (2,), generator=g))
+            batches.append((torch.randint(2, v_src, (s, args.batch_size), generator=g),
+                            torch.randint(2, v_trg, (t, args.batch_size), generator=g)))
+        what = f"synthetic random tokens ({len(batches)} batches of {args.batch_size})"
+    else:
+        from seqlabs.corpora import load_parallel
+        from seqlabs.text import Vocab, tokenize_many
+        from seqlabs.text.batching import PairDataset, make_loader
+
+        corpus = load_parallel("train")
+        src = tokenize_many(corpus.de, "de", lower=True)
+        trg = tokenize_many(corpus.en, "en", lower=True)
+        data = PairDataset(src, trg, Vocab.build(src, min_freq=2), Vocab.build(trg, min_freq=2), reverse_source=True)
+        loader = make_loader(data, args.batch_size, shuffle=True, seed=args.seed)
+        batches = [(b.src, b.trg) for b in loader][: args.max_batches]
+        v_src, v_trg, pad = len(data.src_vocab), len(data.trg_vocab), data.trg_vocab.pad_index
+        what = f"{corpus.describe()}, {len(batches)} bucketed batches of {args.batch_size}"
+    return [(s.to(device), t.to(device)) for s, t in batches], v_src, v_trg, pad, what
+
+
+def one_pass(runner, sizes, batches, pad, device, seed):
+    """Fresh model and optimizer from `seed`, then time one pass; returns (wall s, process CPU s, loss)."""
+    v_src, v_trg, emb, hid, layers, dropout = sizes
+    torch.manual_seed(seed)
+    model = Seq2Seq(Encoder(v_src, emb, hid, layers, dropout), Decoder(v_trg, emb, hid, layers, dropout), device)
+    for p in model.parameters():
+        nn.init.uniform_(p.data, -0.08, 0.08)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters())
+    criterion = nn.CrossEntropyLoss(ignore_index=pad)
+    torch.manual_seed(seed + 1)  # dropout
+    random.seed(seed + 1)  # teacher forcing
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    loss = runner(model, batches, optimizer, criterion)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, time.process_time() - cpu_start, loss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paper", action="store_true", help="emb 256, hid 512, 2 layers, dropout 0.5, batch 128")
+    ap.add_argument("--tiny", action="store_true",
+                    help="emb 8, hid 8, 1 layer, batch 8: so little compute that Python overhead shows")
+    ap.add_argument("--synthetic", action="store_true", help="random token batches instead of a corpus")
+    ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--max-batches", type=int, default=None, help="use only the first N batches of the epoch")
+    ap.add_argument("--repeats", type=int, default=5, help="rounds, alternating which loop runs first")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.paper and args.tiny:
+        ap.error("choose --paper or --tiny, not both")
+    if args.batch_size is None:
+        args.batch_size = 128 if args.paper else 8 if args.tiny else 64
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if args.paper:
+        emb, hid, layers, dropout = 256, 512, 2, 0.5
+    elif args.tiny:
+        emb, hid, layers, dropout = 8, 8, 1, 0.0
+    else:
+        emb, hid, layers, dropout = 64, 128, 2, 0.5
+
+    batches, v_src, v_trg, pad, what = load_batches(args, device)
+    sizes = (v_src, v_trg, emb, hid, layers, dropout)
+    print(f"data: {what}; vocab {v_src}/{v_trg}")
+    print(f"model: emb {emb}, hid {hid}, {layers} layers, dropout {dropout}; device {device}, "
+          f"{torch.get_num_threads()} threads; torch {torch.__version__}")
+
+    runners = {
+        "bare": lambda m, b, o, c: bare_train(m, b, o, c, 1.0),
+        "seqlabs": lambda m, b, o, c: train_epoch(m, b, o, c, clip=1.0, teacher_forcing_ratio=0.5),
+    }
+    wall = {name: [] for name in runners}
+    cpu = {name: [] for name in runners}
+    for r in range(args.repeats):
+        order = list(runners) if r % 2 == 0 else list(runners)[::-1]
+        losses = {}
+        for name in order:
+            w, c, losses[name] = one_pass(runners[name], sizes, batches, pad, device, args.seed)
+            wall[name].append(w)
+            cpu[name].append(c)
+        diff = abs(losses["bare"] - losses["seqlabs"])
+        same = "identical" if diff == 0 else f"DIFFER by {diff:.3g}"
+        print(f"round {r + 1}: wall bare {wall['bare'][-1]:.3f} s, seqlabs {wall['seqlabs'][-1]:.3f} s "
+              f"(ratio {wall['seqlabs'][-1] / wall['bare'][-1]:.3f}); CPU bare {cpu['bare'][-1]:.3f} s, "
+              f"seqlabs {cpu['seqlabs'][-1]:.3f} s (ratio {cpu['seqlabs'][-1] / cpu['bare'][-1]:.3f}); "
+              f"loss {losses['bare']:.6f} ({same})")
+    # On a shared machine wall time carries other people's load; process CPU time much less so.
+    for label, t in (("wall", wall), ("CPU", cpu)):
+        bare, ours = statistics.median(t["bare"]), statistics.median(t["seqlabs"])
+        paired = statistics.median(o / b for o, b in zip(t["seqlabs"], t["bare"]))
+        print(f"median {label} time of {args.repeats} rounds: bare {bare:.3f} s/pass, seqlabs {ours:.3f} s/pass, "
+              f"ratio seqlabs/bare = {ours / bare:.3f} (median of per-round ratios {paired:.3f})")
+
+
+if __name__ == "__main__":
+    main()
