@@ -42,6 +42,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(lab, source, checks, visible)
+    _check_reference_passes(lab, source, checks, blocks)
     _check_points(lab, source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
@@ -102,6 +103,21 @@ def _check_coverage(lab, source, checks, visible) -> None:
     for cid in visible - set(checks):
         raise BuildError(lab, f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
                          "seed every random number generator the lab uses")
+
+
+def _check_reference_passes(lab, source, checks, blocks) -> None:
+    """Record mode always passes; judge each reference value now, so a bound the master misses fails here."""
+    from autograder import values
+    from autograder.judge import judge_check
+
+    for cid, entry in checks.items():
+        ok, message = judge_check(entry, values.decode(entry["value"]), profile=PROFILE)
+        if not ok:
+            gid = blocks[entry["block"]]["cell"] if entry["block"] else None
+            index = next((i for i, c in enumerate(source.cells) if grade_id_of(c) == gid), None)
+            raise BuildError(lab, f"the master's own value fails check {cid!r}: {message}",
+                             f"fix the solution, or loosen the check's bound for the {PROFILE!r} profile",
+                             index=index, grade_id=gid)
 
 
 def _check_points(lab, source, cell_points) -> None:
