@@ -1,0 +1,50 @@
+"""Lab 1 settings: RNN and LSTM from scratch in NumPy on a^n b^n EOS (DTU 02456).
+
+``Lab1Settings`` defaults are the ``class`` profile; ``PROFILES`` overrides
+them for ``fast`` (CI: the whole notebook in well under a minute on two CPU
+cores) and ``full`` (longer sequences, longer training).
+
+Why ``class`` uses longer sequences than the course (n up to 20, not 11): with
+n uniform on K values, the best possible loss is ln K per sequence (the model
+can never know when the a's stop; everything after the first b is
+deterministic). With n <= 11 both the RNN and the LSTM reach ln 11 ~ 2.40
+within a few dozen epochs, and which one ends lower is a coin toss. With n up
+to 20 the dependency spans up to 40 steps and the plain RNN falls behind,
+which is the point of the comparison the lab asks students to explain.
+
+``THRESHOLDS`` holds the per-profile bounds of the graded trained results; the
+notebook passes each dict whole to ``autograder.check_below`` so the answer
+key carries every profile's bound. They were set from measured runs of the
+solution notebook with a margin (see the lab's commit messages).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Lab1Settings:
+    seed: int = 42                # seeds the data set, the initialisation and the batch order
+    num_sequences: int = 200      # a^n b^n EOS samples, split 80/10/10 into train/val/test
+    min_n: int = 1                # shortest sample: a^min_n b^min_n EOS
+    max_n: int = 20               # longest sample (the course uses 11; see the module docstring)
+    hidden_size: int = 50         # H, for both the RNN and the LSTM (as in the course)
+    epochs: int = 120             # passes over the training set, for each model
+    batch_size: int = 8           # sequences per SGD step (padded and masked to the longest)
+    learning_rate: float = 0.1    # plain SGD step size
+    max_norm: float = 1.0         # clip the global gradient norm to this before each step
+
+    PROFILES: ClassVar[dict] = {
+        "fast": {"num_sequences": 100, "max_n": 11, "epochs": 40},
+        "full": {"num_sequences": 400, "max_n": 30, "epochs": 300},
+    }
+
+
+# Bounds of the graded trained results, per profile (check_below: value < bound).
+THRESHOLDS: dict = {
+    "rnn_val_loss": {"fast": 4.0, "class": 5.0, "full": 6.0},     # per-sequence validation loss
+    "lstm_val_loss": {"fast": 4.0, "class": 4.0, "full": 4.5},
+    # LSTM validation loss minus the RNN's: must be negative where the LSTM is expected to win
+    "lstm_minus_rnn": {"fast": 2.0, "class": 0.0, "full": 0.0},
+}
