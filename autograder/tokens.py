@@ -69,7 +69,8 @@ def _g(x: np.ndarray, r: float, a: float) -> np.ndarray:
     if r == 0.0:
         return x / a
     ax = np.abs(x)
-    t = ax * (r / a)
+    with np.errstate(over="ignore"):
+        t = ax * (r / a)
     y = np.log1p(t)
     big = np.isinf(t)  # |x| r/a overflowed; log1p(t) == log|x| + log(r/a) to the last bit there
     if big.any():
@@ -345,6 +346,19 @@ def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray, tags: np.ndarr
     if nonfinite:
         msg += f"; {nonfinite} of them are NaN or infinite"
     return msg
+
+
+def reject_factor(rtol: float) -> float:
+    """F such that an element with |v - e| >= F (atol + rtol |e|) is always rejected.
+
+    L = s/2 + q/2 + MARGIN is the largest |g(v) - g(e)| that can still land in
+    e's cell; |g(v) - g(e)| < L implies |v - e| < (atol + rtol|e|)(exp(rtol L) - 1)/rtol
+    (docs/tokens.md). About 1.00074 for rtol = 1e-5; 2.0 for rtol = 0.5.
+    """
+    r = float(rtol)
+    s = _cell_step(r)
+    big_l = s / 2 * (1 + 2.0**-OFFSET_BITS) + MARGIN
+    return math.expm1(r * big_l) / r if r > 0 else big_l
 
 
 def verify(value, token: str) -> bool:
