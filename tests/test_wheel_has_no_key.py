@@ -1,0 +1,73 @@
+"""Is the answer key kept out of everything shipped to students: the wheel and the release notebooks?"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.build.verify import _value_strings
+from conftest import REPO_ROOT
+
+KEYS = sorted((REPO_ROOT / "labs" / "keys").glob("*.json"))
+
+
+def secrets(key: dict) -> tuple[set[str], set[str]]:
+    """(exact reprs of the key's distinctive values, hidden check ids)."""
+    exact = {s for e in key["checks"].values() for s in _value_strings(e["value"]) if len(s) > 8 or "'" in s or '"' in s}
+    return exact, {c for c, e in key["checks"].items() if e["hidden"]}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    """The project's wheel, built offline from a copy of the tracked files (keys included in the copy)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    tree, dist = tmp / "tree", tmp / "dist"
+    files = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    for name in files.splitlines():
+        if (REPO_ROOT / name).is_file():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, tree / name)
+    assert (tree / "labs" / "keys").is_dir()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                    "-q", "-w", str(dist), str(tree)], check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
+    (path,) = dist.glob("seqlabs-*.whl")
+    return zipfile.ZipFile(path)
+
+
+@pytest.mark.slow
+def test_wheel_holds_no_lab_files(wheel):
+    """Does the wheel contain no labs/ file, no notebook and no key file?"""
+    names = wheel.namelist()
+    assert any(n.startswith("autograder/build/") for n in names) and any(n.startswith("seqlabs/") for n in names)
+    assert not [n for n in names if n.startswith("labs/") or "/keys/" in n or n.endswith(".ipynb")]
+    for name in names:
+        if name.endswith(".json"):
+            assert json.loads(wheel.read(name)).get("format") != "seqlabs-key/1", name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key_path", KEYS, ids=[p.stem for p in KEYS])
+def test_wheel_holds_no_key_value(wheel, key_path):
+    """Does no file of the wheel hold a key value (exact repr) or a hidden check's id?"""
+    exact, hidden = secrets(json.loads(key_path.read_text()))
+    for name in wheel.namelist():
+        text = wheel.read(name).decode("utf-8", errors="replace")
+        assert not [s for s in exact | hidden if s in text], name
+
+
+@pytest.mark.parametrize("key_path", KEYS, ids=[p.stem for p in KEYS])
+def test_release_holds_no_key(key_path):
+    """Does the committed release hold no key value (repr or 4 significant figures), salt or hidden check id?"""
+    key = json.loads(key_path.read_text())
+    release = (REPO_ROOT / "labs" / "release" / f"{key['lab']}.ipynb").read_text(encoding="utf-8")
+    assert "seqlabs-key" not in release and f"{key['lab']}:" not in release
+    for cid, entry in key["checks"].items():
+        assert not [s for s in _value_strings(entry["value"]) if s in release], cid
+        if entry["hidden"]:
+            assert cid not in release
