@@ -101,6 +101,14 @@ def test_error_raised_inside_autograder_shows_no_traceback(capsys):
     assert " at " not in out
 
 
+def test_a_students_own_assert_is_named(capsys):
+    """Is a plain `assert` in student code shown as an AssertionError (only checks speak for themselves)?"""
+    init("lab0")
+    with marks("q1_a", points=1):
+        raise AssertionError("one is not above two")  # what a student's `assert` raises
+    assert tally.TALLY.blocks["q1_a"].error == "AssertionError: one is not above two"
+
+
 def test_keyboard_interrupt_is_not_suppressed():
     """Does an interrupt stop the cell (tallied as 0) instead of being swallowed?"""
     init("lab0")
@@ -160,7 +168,7 @@ def test_summary_sections_total_and_event(capsys):
     result = summary()
     assert result["earned"] == 5.0 and result["points"] == 7.0
     assert result["sections"] == {"q1": {"earned": 1.0, "points": 3.0}, "q2": {"earned": 4.0, "points": 4.0}}
-    assert result["blocks"]["q1_b"]["error"] == "no" and result["blocks"]["q1_b"]["earned"] == 0.0
+    assert result["blocks"]["q1_b"]["error"] == "AssertionError: no" and result["blocks"]["q1_b"]["earned"] == 0.0
     (event,) = events.captured()
     assert event == {"event": "summary", **result}
     out = capsys.readouterr().out
