@@ -38,8 +38,12 @@ def _src_trg(batch) -> tuple[torch.Tensor, torch.Tensor]:
     if isinstance(batch, dict):
         return batch["src"], batch["trg"]
     if isinstance(batch, (tuple, list)):
-        src, trg = batch
-        return src, trg
+        if len(batch) != 2:
+            raise ValueError(
+                f"a tuple batch must be (src, trg), got {len(batch)} items; for more inputs "
+                "(e.g. source lengths) pass forward=... to say how to call the model"
+            )
+        return batch[0], batch[1]
     if getattr(batch, "batch_first", False):
         raise ValueError(
             "train_epoch/evaluate need time-major batches ([T, B]); this batch is batch_first. "

@@ -147,6 +147,8 @@ def test_batch_objects_and_dicts_are_accepted():
         lengths = torch.full((s.shape[1],), s.shape[0])
         objs.append(Batch(s, t, lengths, lengths, s != PAD, t != PAD, torch.arange(s.shape[1])))
     assert evaluate(model, objs, criterion) == expected
+    with pytest.raises(ValueError, match="must be \\(src, trg\\), got 3 items.*forward="):
+        evaluate(model, [(*pairs[0], None)], criterion)
     flipped = Batch(**{**vars(objs[0]), "batch_first": True})
     with pytest.raises(ValueError, match="time-major"):
         evaluate(model, [flipped], criterion)
