@@ -112,11 +112,12 @@ def _bounded(check_id: str, value: Any, bound: Any, *, kind: str) -> None:
 
 def verdict_token(value: Any, token: str) -> str | None:
     """``None`` if ``tokens.verify(value, token)``, else why not (never the expected value)."""
-    # describe_mismatch names the kind, shape, NaN/inf or tolerance problem;
-    # a malformed token raises ValueError, a build problem the block shows.
-    detail = tokens.describe_mismatch(value, token)
-    if detail is None:
+    # verify decides (the contract's rule); describe_mismatch only explains, naming
+    # the kind, shape, NaN/inf or tolerance problem. A malformed token raises
+    # ValueError: a build problem, shown as the block's error.
+    if tokens.verify(value, token):
         return None
+    detail = tokens.describe_mismatch(value, token) or "does not match the expected value"
     bad = nonfinite(value)
     if bad and bad not in detail:
         detail += f" (your value contains {bad})"
