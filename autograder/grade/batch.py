@@ -32,6 +32,7 @@ class GradeRun:
     skipped: int = 0  # unchanged since the last run: taken from the cache
     error: str = ""  # why the grader itself failed
     wall_s: float = 0.0
+    write_s: float = 0.0  # writing gradebook, results, feedback and JUnit at the end
 
 
 def load_lab(lab: str, root: Path) -> Lab:
@@ -109,16 +110,18 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         results, skipped = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
                                          timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                                          progress=progress))
+        t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
                           results=results)
+        write_s = time.perf_counter() - t0
     except Exception as err:  # the grader's own failure: say so, exit non-zero
         print(f"autograder grade: the grader failed: {type(err).__name__}: {err}", file=sys.stderr)
         return GradeRun(ok=False, out=out, error=f"{type(err).__name__}: {err}",
-                        wall_s=time.perf_counter() - started)
+                        wall_s=time.perf_counter() - started, write_s=write_s)
     finally:
         progress.close()
     results.sort(key=lambda r: r["student"])
     failed = [r["student"] for r in results if r["grader_failed"]]
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
                     skipped=skipped, error=f"the grader failed on {', '.join(failed)}" if failed else "",
-                    wall_s=time.perf_counter() - started)
+                    wall_s=time.perf_counter() - started, write_s=write_s)
