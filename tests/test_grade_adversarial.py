@@ -184,10 +184,10 @@ def test_unearned_marks_are_not_given(batch, name):
 
 
 def test_edited_and_deleted_tests_are_restored(batch):
-    """Does the detail say which test cells were put back?"""
+    """Do the results say which test cells were put back?"""
     by = batch[1]
-    assert "q1_tests restored" in by["test_edited"]["detail"]
-    assert "q2_tests re-inserted" in by["test_deleted"]["detail"]
+    assert "q1_tests restored" in by["test_edited"]["restored"]
+    assert "q2_tests re-inserted" in by["test_deleted"]["restored"]
 
 
 def test_redefined_check_is_flagged_and_earns_nothing(batch):

@@ -13,6 +13,7 @@ from typing import Any
 
 import nbformat
 
+from autograder.build.release import strip_hidden_tests
 from autograder.mode import current_profile
 from autograder.grade import outputs
 from autograder.grade.discover import discover
@@ -46,7 +47,8 @@ def load_lab(lab: str, root: Path) -> Lab:
     digest = hashlib.sha256(key_path.read_bytes() + source_path.read_bytes()
                             + f"{profile}:{GRADER_VERSION}".encode()).hexdigest()
     labs = (root / "labs").resolve()
-    return Lab(name=lab, source=nbformat.read(source_path, as_version=4), key=key, key_hash=digest,
+    source = nbformat.read(source_path, as_version=4)
+    return Lab(name=lab, source=source, released=strip_hidden_tests(source), key=key, key_hash=digest,
                profile=profile, hide=[labs / "source", labs / "keys", labs / "solution"])
 
 

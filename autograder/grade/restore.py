@@ -50,10 +50,15 @@ def _fresh(cell: Any) -> Any:
     return cell
 
 
-def restore(source: Any, submission: Any) -> Restored:
-    """The notebook to grade: ``submission`` with every protected cell of ``source`` restored."""
+def restore(source: Any, submission: Any, *, released: Any = None) -> Restored:
+    """The notebook to grade: ``submission`` with every protected cell of ``source`` restored.
+
+    ``released`` (the source without its hidden tests) only quiets the notes: a
+    test cell that matches it was not edited, its hidden tests are just back.
+    """
     anchors = [c for c in source.cells if nbgrader_meta(c).get("grade_id")]
     by_id = {nbgrader_meta(c)["grade_id"]: c for c in anchors}
+    as_released = {nbgrader_meta(c).get("grade_id"): c.get("source") for c in (released or source).cells}
     notes: list[str] = []
 
     # Split the submission into the student's graded cells (first copy of each id)
@@ -80,7 +85,8 @@ def restore(source: Any, submission: Any) -> Restored:
         if is_protected(src):
             if gid not in theirs:
                 notes.append(f"{gid} re-inserted")
-            elif theirs[gid].get("source") != src.get("source") and nbgrader_meta(src).get("grade"):
+            elif (nbgrader_meta(src).get("grade")
+                  and theirs[gid].get("source") not in (src.get("source"), as_released.get(gid))):
                 notes.append(f"{gid} restored")  # a test cell; locked set-up cells differ by design (tokens)
             restored.add(len(cells))
             cells.append(_fresh(src))

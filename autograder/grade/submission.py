@@ -31,6 +31,7 @@ class Lab:
 
     name: str
     source: Any  # the master notebook (nbformat v4)
+    released: Any  # the master without hidden tests (what a student's test cells look like)
     key: dict[str, Any]
     key_hash: str  # of the key and the source together: either changing regrades
     profile: str
@@ -50,6 +51,7 @@ class Result:
     blocks: dict[str, dict[str, Any]]  # block id -> BlockJudgement.as_dict() (+ "hidden" per check)
     manual: dict[str, dict[str, Any]]  # grade_id -> {"points", "status": "pending"}
     review: list[dict[str, Any]] = field(default_factory=list)  # scan flags
+    restored: list[str] = field(default_factory=list)  # test cells put back ("q1_tests restored", ...)
     timings: dict[str, float] = field(default_factory=dict)
     content_hash: str = ""
     grader_failed: bool = False  # the grader, not the notebook, went wrong: never cached
@@ -135,7 +137,7 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
                       content_hash=_safe_hash(sub.path))
 
     t0 = time.perf_counter()
-    restored = restore(lab.source, nb)
+    restored = restore(lab.source, nb, released=lab.released)
     flags = scan(restored.nb.cells, skip=restored.cells)
     workdir = Path(tempfile.mkdtemp(prefix=f"seqlabs-{sub.student[:20]}-"))
     try:
@@ -157,12 +159,10 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
     if flags:
         detail.append("review: " + "; ".join(f"cell {f.cell} line {f.line}: {f.reason}" for f in flags[:3])
                       + (f" (+{len(flags) - 3} more)" if len(flags) > 3 else ""))
-    if restored.notes:
-        detail.append("restored: " + ", ".join(restored.notes))
     return Result(
         **{**base, "score": float(sum(j.earned for j in judged.values()))},
         status=STATUS[run.status], detail="; ".join(detail), blocks=blocks,
-        review=[f.as_dict() for f in flags], content_hash=digest,
+        review=[f.as_dict() for f in flags], restored=restored.notes, content_hash=digest,
         grader_failed=run.status == "error",
     )
 
