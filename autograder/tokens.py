@@ -16,8 +16,6 @@ proof of the accept/reject bands.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import math
@@ -65,7 +63,7 @@ def _cell_step(rtol: float) -> float:
 
 
 def _g(x: np.ndarray, r: float, a: float) -> np.ndarray:
-    """g(x) = sign(x) log1p(|x| r/a) / r, or x/a when r = 0. x: finite float64, any shape."""
+    """g(x) = sign(x) log1p(|x| r/a) / r, or x/a when r = 0. x: finite float64 (n,)."""
     if r == 0.0:
         return x / a
     ax = np.abs(x)
@@ -80,18 +78,22 @@ def _g(x: np.ndarray, r: float, a: float) -> np.ndarray:
 
 
 def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.ndarray:
-    """Cell numbers k = rint((g(x) - j q) / s), q = s / 2**OFFSET_BITS, as int64.
+    """Cell numbers k = rint((g(x) - j q) / s), q = s / 2**OFFSET_BITS. x: float64 (n,), j: int (n,).
 
-    x: float64 (n,); j: the signed offsets (n,). make_token and verify both come here,
-    so the reference's own cells are computed by the very expression that judges.
+    int32 when every x is finite and |k| < 2**31 (half the bytes to hash), else int64
+    with codes for NaN and +-inf. make_token and verify both come here, so the
+    reference's own cells are computed by the very expression that judges.
     """
     finite = np.isfinite(x)
     all_finite = bool(finite.all())
     u = _g(x if all_finite else np.where(finite, x, 0.0), r, a)
     u -= j * (s / 2.0**OFFSET_BITS)
     u /= s
+    np.rint(u, out=u)
+    if all_finite and (u.size == 0 or (u.min() > -(2.0**31) and u.max() < 2.0**31)):
+        return u.astype(np.int32)
     np.clip(u, -G_LIMIT, G_LIMIT, out=u)  # a wild value must not overflow int64
-    k = np.rint(u).astype(np.int64)
+    k = u.astype(np.int64)
     if not all_finite:
         k[np.isnan(x)] = _K_NAN
         k[x == np.inf] = _K_POSINF
@@ -99,9 +101,14 @@ def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.nda
     return k
 
 
+def _cell_payload(k: np.ndarray) -> bytes:
+    """Bytes hashed for cell numbers: a width byte (4 or 8), then k little-endian."""
+    return bytes([k.itemsize]) + k.astype(f"<i{k.itemsize}", copy=False).tobytes()
+
+
 def _mix(k: np.ndarray, key: int) -> np.ndarray:
-    """Keyed per-position 64-bit mix of cell numbers (splitmix64 finaliser); k: int64 (n,)."""
-    z = k.view(np.uint64) + np.arange(k.size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    """Keyed per-position 64-bit mix (splitmix64 finaliser); k: int (n,) -> uint64 (n,)."""
+    z = k.astype(np.int64).view(np.uint64) + np.arange(k.size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     z += np.uint64(key)
     z ^= z >> np.uint64(30)
     z *= np.uint64(0xBF58476D1CE4E5B9)
@@ -112,24 +119,38 @@ def _mix(k: np.ndarray, key: int) -> np.ndarray:
 
 
 def _tags(k: np.ndarray, key: int) -> np.ndarray:
-    """TAG_BITS-bit tag per position; all zero for a single element (nothing to locate)."""
-    if k.size < 2:
-        return np.zeros(k.size, dtype=np.uint16)
+    """TAG_BITS-bit keyed tag of each cell number, (n,) uint16."""
     return (_mix(k, key) >> np.uint64(64 - TAG_BITS)).astype(np.uint16)
 
 
 # ---------------------------------------------------------------- the token format
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"  # base64's
+_DIGIT = np.full(256, 255, dtype=np.uint8)
+_DIGIT[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
+_CHAR = np.frombuffer(_ALPHABET, dtype=np.uint8)
+
+
+def _digits(text: str, per_item: int, n: int) -> np.ndarray:
+    """Radix-64 digits of `text`, (n, per_item) uint8; ValueError if not n*per_item valid digits."""
+    if len(text) != n * per_item:
+        raise ValueError(f"expected {n * per_item} characters, got {len(text)}")
+    d = _DIGIT[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    if d.size and d.max() > 63:
+        raise ValueError("not a base64 digit")
+    return d.reshape(n, per_item)
 
 
 @dataclass(frozen=True)
 class _Token:
     kind: str  # "f", "i", "b", "s"
     shape: tuple[int, ...]
-    rtol: float | None
+    rtol: float | None  # floats only
     atol: float | None
     salt_id: bytes  # 8 bytes
-    words: bytes  # per element: offset << TAG_BITS | tag, uint16 LE, masked (floats only)
-    digest: bytes
+    offsets: str = ""  # floats: 2 digits per element, the masked 12-bit offset
+    tags: str = ""  # float arrays of >= 2 elements: 1 digit per element, the masked 4-bit tag
+    digest: bytes = b""
 
     @property
     def header(self) -> str:
@@ -137,46 +158,36 @@ class _Token:
         tol = f"{self.rtol!r}:{self.atol!r}" if self.kind == "f" else ":"
         return f"{VERSION}:{self.kind}:{shape}:{tol}:{self.salt_id.hex()}"
 
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
     def __str__(self) -> str:
-        return f"{self.header}:{base64.b64encode(self.words).decode()}:{self.digest.hex()}"
-
-
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_VALUE = np.full(256, 255, dtype=np.uint8)
-_B64_VALUE[np.frombuffer(_B64_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
-
-
-def _b64decode(text: str) -> bytes:
-    """Strict standard base64 -> bytes; vectorised for long text (binascii runs at ~150 MB/s here)."""
-    if len(text) < 4096:
-        return binascii.a2b_base64(text, strict_mode=True)
-    if len(text) % 4:
-        raise ValueError("base64 length is not a multiple of 4")
-    v = _B64_VALUE[np.frombuffer(text[:-4].encode("ascii"), dtype=np.uint8)]  # (4m,) 6-bit values
-    if v.max() > 63:
-        raise ValueError("not base64")
-    q = v.view("<u4").astype(np.uint32)  # (m,) one 4-character group each, first character lowest
-    w = (q & 0x3F) << 18 | (q >> 8 & 0x3F) << 12 | (q >> 16 & 0x3F) << 6 | q >> 24  # 24 bits
-    out = np.empty((q.size, 3), dtype=np.uint8)
-    out[:, 0], out[:, 1], out[:, 2] = w >> 16, w >> 8, w  # setitem truncates to the low byte
-    return out.tobytes() + binascii.a2b_base64(text[-4:], strict_mode=True)
+        return f"{self.header}:{self.offsets}:{self.tags}:{self.digest.hex()}"
 
 
 def _parse(token: str) -> _Token:
     try:
-        version, kc, shape, rtol, atol, salt_hex, b64, digest = token.split(":")
+        version, kc, shape, rtol, atol, salt_hex, offsets, tags, digest = token.split(":")
         if version != VERSION or kc not in _KIND_WORDS:
             raise ValueError
-        return _Token(
+        tok = _Token(
             kind=kc,
             shape=tuple(int(n) for n in shape.split("x")) if shape else (),
             rtol=float(rtol) if kc == "f" else None,
             atol=float(atol) if kc == "f" else None,
             salt_id=bytes.fromhex(salt_hex),
-            words=_b64decode(b64),
+            offsets=offsets,
+            tags=tags,
             digest=bytes.fromhex(digest),
         )
-    except (ValueError, AttributeError, TypeError, binascii.Error):
+        if len(tok.salt_id) != 8 or len(tok.digest) != DIGEST_BYTES or min(tok.shape, default=0) < 0:
+            raise ValueError
+        n = tok.size if kc == "f" else 0
+        if len(offsets) != 2 * n or len(tags) != (n if n >= 2 else 0):
+            raise ValueError
+        return tok
+    except (ValueError, AttributeError, TypeError):
         raise ValueError(f"not a {VERSION} token: {str(token)[:40]!r}...") from None
 
 
@@ -200,25 +211,16 @@ def _key(tok: _Token, what: bytes) -> int:
 
 
 def _mask(tok: _Token, n: int) -> np.ndarray:
-    """(n,) uint16 keystream that hides the raw offsets, so tokens of one value under two
-    salts cannot be matched. Our own mixer, not a library RNG: bit-stable everywhere."""
+    """(n,) uint16 keystream that hides the raw offsets and tags, so that tokens of one value
+    under two salts cannot be matched. Our own mixer, not a library RNG: bit-stable everywhere."""
     z = _mix(np.arange((n + 3) // 4, dtype=np.int64), _key(tok, b"mask"))
     return z.astype("<u8").view("<u2")[:n]
 
 
-def _digest(tok: _Token, payload) -> bytes:
+def _digest(tok: _Token, payload: bytes) -> bytes:
     """Stretched salted SHA-256 of the header and the payload bytes."""
-    h = hashlib.sha256(tok.header.encode() + b"\n")
-    h.update(payload)
-    return hashlib.pbkdf2_hmac("sha256", h.digest(), tok.salt_id, STRETCH)[:DIGEST_BYTES]
-
-
-def _cell_payload(k: np.ndarray) -> memoryview:
-    """Bytes hashed for cell numbers: int32 LE when every |k| < 2**31 (half the hashing),
-    else int64 LE; a leading width byte keeps the two apart."""
-    if k.size == 0 or (k.min() > -(2**31) and k.max() < 2**31):
-        return memoryview(b"\x04" + k.astype("<i4").tobytes())
-    return memoryview(b"\x08" + k.astype("<i8").tobytes())
+    inner = hashlib.sha256(tok.header.encode() + b"\n" + payload).digest()
+    return hashlib.pbkdf2_hmac("sha256", inner, tok.salt_id, STRETCH)[:DIGEST_BYTES]
 
 
 def _exact_payload(arr: np.ndarray) -> bytes:
@@ -234,14 +236,19 @@ def _exact_payload(arr: np.ndarray) -> bytes:
     return arr.astype("<i8").tobytes()
 
 
-def _offsets(tok: _Token) -> tuple[np.ndarray, np.ndarray]:
-    """(signed 12-bit offset j, tag) per element, both (n,), from the token's words."""
-    n = math.prod(tok.shape)
-    if len(tok.words) != 2 * n:
-        raise ValueError(f"malformed {VERSION} token: {len(tok.words)} offset bytes for {n} elements")
-    words = np.frombuffer(tok.words, dtype="<u2") ^ _mask(tok, n)
-    j = words.view(np.int16) >> TAG_BITS  # arithmetic shift: the top 12 bits, signed
-    return j, words & np.uint16((1 << TAG_BITS) - 1)
+def _offsets(tok: _Token) -> np.ndarray:
+    """The signed offsets j in [-2048, 2047], (n,) int16."""
+    n = tok.size
+    d = _digits(tok.offsets, 2, n)
+    o = d[:, 0].astype(np.uint16) << 10  # the 12-bit two's complement offset, in the top 12 bits
+    o |= d[:, 1].astype(np.uint16) << 4
+    o ^= _mask(tok, n) << 4
+    return o.view(np.int16) >> 4  # arithmetic shift restores the sign
+
+
+def _stored_tags(tok: _Token) -> np.ndarray:
+    n = tok.size
+    return _digits(tok.tags, 1, n)[:, 0] ^ (_mask(tok, n) >> 12)
 
 
 # ---------------------------------------------------------------- public API
@@ -258,25 +265,30 @@ def make_token(value, *, rtol: float = 1e-5, atol: float = 1e-8, salt: str = "")
     kc = _KIND_CODE[kind(arr)]
     salt_id = _salt_id(str(salt))
     if kc != "f":
-        tok = _Token(kc, arr.shape, None, None, salt_id, b"", b"")
-        return str(_Token(kc, arr.shape, None, None, salt_id, b"", _digest(tok, _exact_payload(arr))))
+        tok = _Token(kc, arr.shape, None, None, salt_id)
+        return str(_Token(kc, arr.shape, None, None, salt_id, digest=_digest(tok, _exact_payload(arr))))
     r, a, s = _tolerance(rtol, atol)
-    tok = _Token("f", arr.shape, float(rtol), float(atol), salt_id, b"", b"")
+    tok = _Token("f", arr.shape, float(rtol), float(atol), salt_id)
     x = arr.ravel()
+    n = x.size
     finite = np.isfinite(x)
     g = _g(np.where(finite, x, 0.0), r, a)
-    if g.size and np.abs(g).max() >= G_LIMIT:
+    if n and np.abs(g).max() >= G_LIMIT:
         raise ValueError(f"a reference value is too large for atol={atol!r} with rtol=0; give rtol > 0")
     q = s / 2.0**OFFSET_BITS
     j = np.rint((g - s * np.rint(g / s)) / q)  # where g sits in its centred cell, in [-2048, 2048]
-    j[j >= 2048.0] -= 4096.0  # the signed 12-bit field verify decodes: +s/2 and -s/2 name one edge
+    j[j >= 2048.0] -= 4096.0  # the signed 12-bit field: +s/2 and -s/2 name the same cell edge
     j[~finite] = 0.0
     j = j.astype(np.int16)
     k = _cells(x, j, r, a, s)  # exactly as verify will compute it
-    words = (j << np.int16(TAG_BITS)).view(np.uint16) | _tags(k, _key(tok, b"tag"))
-    words ^= _mask(tok, x.size)
-    words = words.astype("<u2").tobytes()
-    return str(_Token("f", arr.shape, tok.rtol, tok.atol, salt_id, words, _digest(tok, _cell_payload(k))))
+    mask = _mask(tok, n)
+    o = (j.view(np.uint16) & 0xFFF) ^ (mask & 0xFFF)
+    offsets = _CHAR[np.stack([o >> 6, o & 63], axis=1)].tobytes().decode("ascii")
+    tags = ""
+    if n >= 2:  # one element needs no locating, and its tag would only speed up guessing
+        tags = _CHAR[_tags(k, _key(tok, b"tag")) ^ (mask >> 12)].tobytes().decode("ascii")
+    digest = _digest(tok, _cell_payload(k))
+    return str(_Token("f", arr.shape, tok.rtol, tok.atol, salt_id, offsets, tags, digest))
 
 
 def _judge(value, token: str) -> tuple[bool, str | None]:
@@ -306,12 +318,11 @@ def _judge(value, token: str) -> tuple[bool, str | None]:
         what = "text" if tok.kind == "s" else ("value" if arr.ndim == 0 else "values")
         return False, f"the {what} differ{'s' if what != 'values' else ''} from the expected (an exact match is required)"
     r, a, s = _tolerance(tok.rtol, tok.atol)
-    j, tags = _offsets(tok)
     x = arr.ravel()
-    k = _cells(x, j, r, a, s)
+    k = _cells(x, _offsets(tok), r, a, s)
     if hmac.compare_digest(_digest(tok, _cell_payload(k)), tok.digest):
         return True, None
-    return False, _tolerance_message(tok, x, k, tags)
+    return False, _tolerance_message(tok, x, k)
 
 
 def _shape_message(want: tuple, got: tuple) -> str:
@@ -327,7 +338,7 @@ def _shape_message(want: tuple, got: tuple) -> str:
     return msg
 
 
-def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray, tags: np.ndarray) -> str:
+def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray) -> str:
     tol = f"rtol={tok.rtol!r}, atol={tok.atol!r}"
     n = x.size
     if n == 1:
@@ -336,7 +347,7 @@ def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray, tags: np.ndarr
         if math.isinf(x[0]):
             return "your value is infinite"
         return f"your value is beyond tolerance ({tol})"
-    wrong = _tags(k, _key(tok, b"tag")) != tags
+    wrong = _tags(k, _key(tok, b"tag")) != _stored_tags(tok)
     bad = int(np.count_nonzero(wrong))
     if bad == 0:  # every wrong position hit a 1-in-16 tag collision
         return f"some values are beyond tolerance ({tol})"

@@ -71,12 +71,13 @@ def _from_torch(t) -> np.ndarray:
 
 def _from_numpy(a: np.ndarray, original) -> np.ndarray:
     k = a.dtype.kind
+    # copy=False: checking a big float64 array should not copy it; nothing here writes to it
     if k == "f":
-        return a.astype(np.float64)
+        return a.astype(np.float64, copy=False)
     if k == "b":
-        return a.astype(bool)
+        return a.astype(bool, copy=False)
     if k == "i":
-        return a.astype(np.int64)
+        return a.astype(np.int64, copy=False)
     if k == "u":
         if a.size and a.max() > _INT64_MAX:
             raise _unsupported(original, "unsigned integers beyond the int64 range")

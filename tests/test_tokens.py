@@ -295,7 +295,7 @@ def test_salt_changes_the_whole_token():
     e = np.random.default_rng(2).standard_normal(32)
     a, b = make_token(e, salt="lab:q1"), make_token(e, salt="lab:q2")
     assert a != b
-    assert a.split(":")[6] != b.split(":")[6] and a.split(":")[7] != b.split(":")[7]
+    assert all(a.split(":")[i] != b.split(":")[i] for i in (5, 6, 7, 8))  # salt id, offsets, tags, digest
     assert verify(e, a) and verify(e, b) and make_token(e, salt="lab:q1") == a
 
 
@@ -305,15 +305,23 @@ def test_salt_changes_the_whole_token():
 def test_token_format_is_parseable():
     """Is the token the documented ag1:kind:shape:rtol:atol:salt:offsets:digest string?"""
     t = make_token(np.zeros((3, 4)), rtol=1e-5, atol=1e-8, salt="s")
-    version, k, shape, rtol, atol, salt, offsets, digest = t.split(":")
+    version, k, shape, rtol, atol, salt, offsets, tags, digest = t.split(":")
     assert (version, k, shape, rtol, atol) == ("ag1", "f", "3x4", "1e-05", "1e-08")
-    assert len(salt) == 16 and len(digest) == 32 and len(tokens._b64decode(offsets)) == 24
+    assert len(salt) == 16 and len(digest) == 32 and len(offsets) == 24 and len(tags) == 12
+    assert make_token(2.0).split(":")[7] == ""  # a single element has no tag
     assert make_token(2.0).split(":")[2] == ""  # a scalar has the empty shape
     assert make_token(7).split(":")[1:5] == ["i", "", "", ""]
     assert t.isascii() and t.isprintable()
 
 
-@pytest.mark.parametrize("bad", ["", "ag1:f", "ag2:f::1e-05:1e-08:00:AAAA:00", "ag1:f::1e-05:1e-08:zz:AAAA:00", 17])
+GOOD = make_token(1.0)  # ag1:f::1e-05:1e-08:<16 hex>:<2 digits>::<32 hex>
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "ag1:f", GOOD.replace("ag1", "ag2"), GOOD.replace(":f:", ":z:"), GOOD[:-2], GOOD.replace("::", ":AAA:"),
+     GOOD.replace(":1e-05:", ":x:"), GOOD.replace("f::", "f:-1:"), GOOD[:-32] + "zz" * 16, 17],
+)
 def test_malformed_tokens_raise(bad):
     """Is a malformed token a ValueError (the caller's bug), not a silent False?"""
     with pytest.raises(ValueError):
@@ -380,7 +388,8 @@ def test_golden_tokens_reproduce_bit_for_bit():
     ]
     if UPDATE_GOLDEN:
         GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(json.dumps(made, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        lines = ",\n ".join(json.dumps(case, ensure_ascii=False) for case in made)  # one case a line
+        GOLDEN.write_text(f"[{lines}\n]\n", encoding="utf-8")
     stored = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert [c["name"] for c in stored] == [c["name"] for c in made]
     for case in stored:  # from the stored literals, not from golden_cases()
