@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from seqlabs.corpora import load_parallel
+from seqlabs.corpora import load_parallel, translation_datasets
 from seqlabs.corpora.embedded import (EMBEDDED_SIZES, NOUNS, VERBS, generate_pairs, load_embedded,
                                       noun_phrase_de, noun_phrase_en)
 from seqlabs.text import Vocab, tokenize_many
@@ -106,3 +106,16 @@ def test_vocabulary_small_and_closed(splits):
             assert all(t in vde for t in toks)
     lengths = [len(t) for t in tr_de]
     assert 6 < sum(lengths) / len(lengths) < 16
+
+
+def test_translation_datasets_embedded(monkeypatch):
+    """Does translation_datasets build train-side vocabularies and three PairDatasets, reversing on request?"""
+    monkeypatch.delenv("SEQLABS_DATA", raising=False)
+    data = translation_datasets(reverse_source=True)
+    assert data.source.startswith("embedded train: 6000")
+    assert (len(data.train), len(data.val), len(data.test)) == (6000, 500, 500)
+    src, trg = data.train[2]  # "Ein Vater lacht." / "A father laughs."
+    assert data.src_vocab.decode(src) == ["<sos>", ".", "lacht", "vater", "ein", "<eos>"]
+    assert data.trg_vocab.decode(trg) == ["<sos>", "a", "father", "laughs", ".", "<eos>"]
+    with pytest.raises(ValueError, match="src_lang"):
+        translation_datasets(src_lang="fr")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlabs.corpora import load_parallel
+from seqlabs.corpora import load_parallel, translation_datasets
 from seqlabs.corpora.multi30k import SOURCE_URL, load_multi30k
 from seqlabs.text import Vocab, tokenize_many
 
@@ -121,8 +121,11 @@ def test_real_split_sizes(monkeypatch):
 def test_real_vocab_sizes_match_torchtext(monkeypatch):
     """Do lower-cased spaCy tokens with min_freq=2 give the published 7853 (de) / 5893 (en) vocabularies?"""
     monkeypatch.setenv("SEQLABS_DATA", str(REAL))
-    train = load_multi30k("train")
-    de = Vocab.build(tokenize_many(train.de, "de", lower=True), min_freq=2)
-    en = Vocab.build(tokenize_many(train.en, "en", lower=True), min_freq=2)
-    assert (len(de), len(en)) == (7853, 5893)
-    assert de.itos[:4] == ["<unk>", "<pad>", "<sos>", "<eos>"]
+    data = translation_datasets(source="multi30k", min_freq=2)
+    assert (len(data.src_vocab), len(data.trg_vocab)) == (7853, 5893)
+    assert data.src_vocab.itos[:4] == ["<unk>", "<pad>", "<sos>", "<eos>"]
+    assert (len(data.train), len(data.val), len(data.test)) == (29000, 1014, 1000)
+    assert data.source.startswith("multi30k train: 29000")
+    # the same numbers straight from the tokeniser and Vocab
+    de = Vocab.build(tokenize_many(load_multi30k("train").de, "de", lower=True), min_freq=2)
+    assert de.itos == data.src_vocab.itos

@@ -6,3 +6,5 @@ says ``batch_first``.
 """
 from seqlabs.text.tokenize import get_tokenizer, tokenize, tokenize_de, tokenize_en, tokenize_many
 from seqlabs.text.vocab import EOS, PAD, SOS, SPECIALS, UNK, Vocab
+from seqlabs.text.batching import (Batch, BucketBatchSampler, PairCollator, PairDataset, RandomBatchSampler,
+                                   make_loader, numericalize, pad_batch, pair_sort_keys)
