@@ -68,6 +68,7 @@ class MinMaxScaler:
     """Scale to ``[0, 1]`` with the minimum and maximum of the data it was fitted on (fit on train only)."""
 
     def fit(self, values) -> "MinMaxScaler":
+        """Remember the minimum and maximum of ``values`` (any shape); returns ``self``."""
         values = np.asarray(values, dtype=np.float64)
         self.min_, self.max_ = float(values.min()), float(values.max())
         if self.max_ == self.min_:
@@ -79,9 +80,11 @@ class MinMaxScaler:
             raise RuntimeError("call fit(train) before transform / inverse_transform")
 
     def transform(self, values) -> np.ndarray:
+        """``(values - min) / (max - min)`` as float32, same shape."""
         self._check()
         return ((np.asarray(values, dtype=np.float64) - self.min_) / (self.max_ - self.min_)).astype(np.float32)
 
     def inverse_transform(self, values) -> np.ndarray:
+        """Undo ``transform`` (float32, same shape)."""
         self._check()
         return (np.asarray(values, dtype=np.float64) * (self.max_ - self.min_) + self.min_).astype(np.float32)

@@ -107,6 +107,7 @@ class Word2VecData:
 
     @property
     def vocab_size(self) -> int:
+        """Number of distinct tokens V."""
         return len(self.idx_to_word)
 
 

@@ -37,6 +37,7 @@ __all__ = ["EMBEDDED_SIZES", "load_embedded", "generate_pairs", "noun_phrase_de"
 
 @dataclass(frozen=True)
 class Noun:
+    """A lexicon noun with its German gender and plural and its English forms."""
     de: str        # singular
     de_pl: str     # plural
     gender: str    # "m", "f" or "n"
@@ -93,6 +94,7 @@ _COLOURS = {"rot", "blau", "schwarz", "weiß"}          # not for people
 
 @dataclass(frozen=True)
 class Verb:
+    """A lexicon verb: German and English forms, valency frame and the nouns it takes."""
     de3: str       # 3rd person singular present
     de_pl: str     # 3rd person plural present (= infinitive)
     part: str      # German past participle
@@ -260,12 +262,14 @@ class _Gen:
 
     @staticmethod
     def main_en(c, front_pp: bool) -> str:
+        """English keeps subject-verb-object order; a fronted phrase is followed by a comma."""
         core = " ".join([c["subj_en"], c["fin_en"], *c["objs_en"]])
         if c["pp"] and front_pp:
             return f"{c['pp'][1]}, {core}"
         return core + (f" {c['pp'][1]}" if c["pp"] else "")
 
     def pair(self) -> tuple[str, str]:
+        """One (German, English) sentence pair of a randomly chosen shape."""
         r = self.r
         c = self.clause()
         shape = r.random()
