@@ -139,3 +139,28 @@ def test_discover_names_students(tmp_path):
     assert {s.path: s.student for s in found} == {
         d.resolve(): "alice", b.resolve(): "bob_.._.._evil", c.resolve(): "carol", a.resolve(): "alice-2"}
     assert all("/" not in s.student for s in found)
+
+
+@pytest.mark.slow
+def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
+    """Does `autograder demo` build the example lab, grade solution (full) and release (zero), print a table?"""
+    from autograder.demo import run_demo
+
+    (tmp_path / "labs" / "source").mkdir(parents=True)
+    (tmp_path / "labs" / "source" / f"{fx.LAB}.ipynb").write_bytes(
+        (fx.REPO / "labs" / "source" / f"{fx.LAB}.ipynb").read_bytes())
+    assert run_demo(root=tmp_path, out=tmp_path / "out")
+    table = capsys.readouterr().out
+    assert "solution" in table and "release" in table and "full ✓" in table and "zero ✓" in table
+    assert (tmp_path / "out" / fx.LAB / "gradebook.csv").is_file()
+
+
+def test_kernel_env_keeps_secrets_out(monkeypatch):
+    """Does a kernel get grade mode and the profile, but none of the grader's other variables?"""
+    from autograder.grade.submission import kernel_env
+
+    monkeypatch.setenv("CI_DEPLOY_TOKEN", "hunter2")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    env = kernel_env("fast")
+    assert env["AUTOGRADER_MODE"] == "grade" and env["SEQLABS_PROFILE"] == "fast"
+    assert "CI_DEPLOY_TOKEN" not in env and "NBGRADER_EXECUTION" not in env and "PATH" in env

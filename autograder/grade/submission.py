@@ -89,8 +89,16 @@ def scratch_copy(folder: Path, into: Path) -> None:
             files, size = files + 1, size + n
 
 
+# The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
+# (A block's error message reaches the student's feedback, so whatever the kernel can read can leak.)
+PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+              "PYTHONPATH", "PYTHONHASHSEED", "SEQLABS_DATA", "IPYTHONDIR", "MPLCONFIGDIR",
+              "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+              "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+
+
 def kernel_env(profile: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGRADER_", "JPY_"))}
+    env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
     env.update(AUTOGRADER_MODE="grade", SEQLABS_PROFILE=profile, MPLBACKEND="Agg")
     # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
