@@ -131,7 +131,9 @@ def test_key_follows_the_contract(lab0):
 def test_solution_notebook_keeps_outputs_and_shows_full_marks(lab0):
     """Is the solution notebook executed with every token, outputs kept, and full marks in its summary?"""
     source, _, solution, key = lab0
-    assert len(token_table(solution)) == 4  # hidden check's token too
+    assert set(token_table(solution)) == {"q1_means.data", "q2_rms.data", "q3_gate.name"}  # as the release
+    hidden = by_id(solution)["q1_tests"].source.split("### BEGIN HIDDEN TESTS\n")[1]
+    assert hidden.startswith('autograder.init("lab0_example", tokens={') and '"q1_hidden.wide": "ag1:' in hidden
     assert "BEGIN SOLUTION" in by_id(solution)["q1_code"].source
     summaries = [o for c in solution.cells if c.cell_type == "code" for o in c.outputs
                  if "application/vnd.seqlabs.autograder+json" in o.get("data", {})]

@@ -14,7 +14,9 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, ClearSolutions,
                                     ComputeChecksums, LockCells, NbGraderPreprocessor)
 
-from autograder.build.validate import init_call
+from autograder.build.validate import REGIONS, init_call
+
+HIDDEN_BEGIN = REGIONS[1][0]
 
 
 class InsertTokenTable(NbGraderPreprocessor):
@@ -66,14 +68,40 @@ def strip_hidden_tests(source: NotebookNode) -> NotebookNode:
     return nb
 
 
-def insert_tokens(source: NotebookNode, lab: str, tokens: Mapping[str, str]) -> NotebookNode:
-    """A copy of ``source`` whose setup cell passes ``tokens`` to ``init`` (nothing else changes)."""
+def insert_tokens(source: NotebookNode, lab: str, tokens: Mapping[str, str],
+                  hidden_tokens: Mapping[str, str] | None = None) -> NotebookNode:
+    """A copy of ``source`` whose setup cell passes ``tokens`` to ``init``.
+
+    With ``hidden_tokens``, each hidden-test region also starts by calling
+    ``init`` with every token, so the hidden checks' tokens travel with the
+    hidden tests: nbgrader's own release of this notebook leaves them out, and
+    its autograde puts them back with the tests.
+    """
     nb, _ = InsertTokenTable().preprocess(copy.deepcopy(source), {"lab": lab, "tokens": dict(tokens)})
+    if hidden_tokens:
+        every = {**tokens, **hidden_tokens}
+        for cell in nb.cells:
+            if cell.cell_type == "code" and HIDDEN_BEGIN in cell.source:
+                cell.source = "\n".join(_with_init_after_begin(cell.source.split("\n"), lab, every))
     return nb
+
+
+def init_text(lab: str, tokens: Mapping[str, str], indent: str = "") -> str:
+    """``autograder.init("<lab>", tokens={...})``, one token per line, sorted by check id."""
+    rows = "".join(f"{indent}    {json.dumps(c)}: {json.dumps(t)},\n" for c, t in sorted(tokens.items()))
+    return f"autograder.init({json.dumps(lab)}, tokens={{\n{rows}{indent}}})" if rows else f"autograder.init({json.dumps(lab)})"
 
 
 def with_tokens(code: str, lab: str, tokens: Mapping[str, str]) -> str:
     """``code`` with ``autograder.init("<lab>")`` replaced by the call with its token table."""
-    rows = "".join(f"    {json.dumps(check)}: {json.dumps(token)},\n" for check, token in sorted(tokens.items()))
-    call = f"autograder.init({json.dumps(lab)}, tokens={{\n{rows}}})" if rows else f"autograder.init({json.dumps(lab)})"
-    return init_call(lab).sub(lambda _: call, code)
+    return init_call(lab).sub(lambda _: init_text(lab, tokens), code)
+
+
+def _with_init_after_begin(lines: list[str], lab: str, tokens: Mapping[str, str]) -> list[str]:
+    out = []
+    for line in lines:
+        out.append(line)
+        if HIDDEN_BEGIN in line:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + init_text(lab, tokens, indent))
+    return out

@@ -24,11 +24,17 @@ def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
 def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float) -> ExecutedNotebook:
     """Execute the master with every token in student mode; the result keeps its outputs.
 
+    The setup cell gets the release's tokens, and each hidden-test region
+    starts by adding the hidden checks' tokens (``release.insert_tokens``), so
+    this notebook can serve as an nbgrader course's source as it is.
+
     Notebook-level metadata is the master's (the kernel's ``language_info``
     names the exact Python version, which would make the file differ from one
     machine to the next).
     """
-    nb = insert_tokens(source, lab, token_table(key, hidden=True))
+    visible = token_table(key, hidden=False)
+    hidden = {c: t for c, t in token_table(key, hidden=True).items() if c not in visible}
+    nb = insert_tokens(source, lab, visible, hidden)
     run = execute_notebook(nb, mode="student", profile="fast", timeout=timeout)
     run.nb.metadata = source.metadata
     return run
