@@ -142,3 +142,31 @@ def test_collator_plain_pairs():
     """Does the collator accept plain (src, trg) pairs, as a DataLoader over PairDataset gives?"""
     batch = PairCollator(1, 1)([(torch.tensor([2, 5, 3]), torch.tensor([2, 3]))])
     assert batch.src.shape == (3, 1) and batch.indices.tolist() == [-1]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(lengths=st.lists(st.integers(1, 50), min_size=1, max_size=300), bs=st.integers(1, 40),
+       pool=st.integers(1, 5), seed=st.integers(0, 2**31 - 1), drop_last=st.booleans())
+def test_sampler_property(lengths, bs, pool, seed, drop_last):
+    """For any lengths: is every index used at most once (exactly once without drop_last), batches never too big?"""
+    sampler = BucketBatchSampler(lengths, bs, pool_factor=pool, seed=seed, drop_last=drop_last)
+    batches = list(sampler)
+    flat = [i for b in batches for i in b]
+    assert len(flat) == len(set(flat)) and all(0 < len(b) <= bs for b in batches)
+    if drop_last:
+        assert all(len(b) == bs for b in batches) and len(batches) <= len(sampler)
+    else:
+        assert sorted(flat) == list(range(len(lengths))) and len(batches) == len(sampler)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list("abcdefg")), min_size=1, max_size=8), min_size=1, max_size=30))
+def test_vocab_roundtrip_property(lists):
+    """For any token lists: does decode(encode(x)) give x back when every token is in the vocabulary?"""
+    v = Vocab.build(lists)
+    for toks in lists:
+        assert v.decode(v.encode(toks)) == toks
+        assert v.decode(numericalize(toks, v), strip_specials=True) == toks

@@ -103,6 +103,8 @@ class BucketBatchSampler(Sampler[list[int]]):
     random indices are sorted by length and batched, and the batches shuffled;
     a new order every epoch, reproducible from ``seed``. ``shuffle=False``: the
     whole data set sorted by length, batches in order (for evaluation).
+    ``drop_last=True`` drops the short batch of every pool, so an epoch may have
+    a few batches fewer than ``len(self)`` (an upper bound in that case).
     """
 
     def __init__(self, lengths, batch_size: int, *, shuffle: bool = True, pool_factor: int = 100,
