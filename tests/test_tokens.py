@@ -110,6 +110,30 @@ def test_references_on_quantisation_and_cell_edges(rtol, atol, half):
     assert verify(e + t, token) and verify(e - t, token)
 
 
+@pytest.mark.parametrize("direction", ["made here, judged there", "made there, judged here"])
+def test_a_few_ulps_of_another_log1p_do_not_matter(monkeypatch, direction):
+    """Does a token made with one machine's log1p accept band-edge values judged with another's?"""
+    rng = np.random.default_rng(5)
+    e = reference((100, 100), 5, -200, 200)
+    t = tol(e, 1e-5, 1e-8)
+    v = e + rng.choice([-1.0, 1.0], e.shape) * t
+    v = np.where(np.abs(v - e) > t, np.nextafter(v, e), v)  # exactly on the edge, not past it
+    here = tokens._g
+
+    def there(x, r, a):  # another SIMD log1p: up to 8 ulps of g off, either way
+        y = here(x, r, a)
+        return y + np.spacing(y) * rng.integers(-8, 9, y.shape)
+
+    made_here = make_token(e)
+    monkeypatch.setattr(tokens, "_g", there)
+    made_there = make_token(e)
+    if direction == "made here, judged there":
+        assert verify(v, made_here) and verify(e, made_here)
+    else:
+        monkeypatch.setattr(tokens, "_g", here)
+        assert verify(v, made_there) and verify(e, made_there)
+
+
 def test_scalar_band_edges_exactly():
     """Is a scalar accepted at +-tol exactly and rejected just past reject_factor * tol?"""
     for e in [0.0, 1e-12, -3.25, 7.5e3, 1e300, -1e-300, 5e-324]:
