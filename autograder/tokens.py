@@ -29,7 +29,7 @@ VERSION = "ag1"
 OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised
 TAG_BITS = 4  # per element: a keyed check of the cell, so a mismatch can be counted
 MARGIN = 2.0**-13  # g-units kept free for float rounding (see docs/tokens.md)
-STRETCH = 1000  # PBKDF2-HMAC-SHA256 iterations on the digest: ~0.4 ms per verify
+STRETCH = 1000  # PBKDF2-HMAC-SHA256 iterations on the digest: ~0.25 ms per verify, per guess
 DIGEST_BYTES = 16
 MAX_RTOL = 0.5
 G_LIMIT = 2.0**61  # |g(e)| beyond this cannot be cut into int64 cells
@@ -274,7 +274,7 @@ def make_token(value, *, rtol: float = 1e-5, atol: float = 1e-8, salt: str = "")
     finite = np.isfinite(x)
     g = _g(np.where(finite, x, 0.0), r, a)
     if n and np.abs(g).max() >= G_LIMIT:
-        raise ValueError(f"a reference value is too large for atol={atol!r} with rtol=0; give rtol > 0")
+        raise ValueError(f"a reference value is too large to cut into cells of atol={atol!r}, rtol={rtol!r}; use a larger rtol")
     q = s / 2.0**OFFSET_BITS
     j = np.rint((g - s * np.rint(g / s)) / q)  # where g sits in its centred cell, in [-2048, 2048]
     j[j >= 2048.0] -= 4096.0  # the signed 12-bit field: +s/2 and -s/2 name the same cell edge
@@ -315,8 +315,11 @@ def _judge(value, token: str) -> tuple[bool, str | None]:
     if tok.kind != "f":
         if hmac.compare_digest(_digest(tok, _exact_payload(arr)), tok.digest):
             return True, None
-        what = "text" if tok.kind == "s" else ("value" if arr.ndim == 0 else "values")
-        return False, f"the {what} differ{'s' if what != 'values' else ''} from the expected (an exact match is required)"
+        if tok.kind == "s":
+            return False, "the text differs from the expected text (an exact match: case, spaces and order count)"
+        if arr.ndim == 0:
+            return False, "the value differs from the expected one (an exact match is required)"
+        return False, "the values differ from the expected ones (an exact match is required)"
     r, a, s = _tolerance(tok.rtol, tok.atol)
     x = arr.ravel()
     k = _cells(x, _offsets(tok), r, a, s)
