@@ -97,6 +97,16 @@ def test_restore_ignores_protection_claimed_by_the_student():
     assert _sources(out.nb).index("emit_fake()") not in out.cells
 
 
+def test_restore_survives_odd_metadata():
+    """Does malformed nbgrader metadata in a submission leave restore working (and the cell untrusted)?"""
+    sub = _source()
+    sub.cells[1].metadata["nbgrader"] = "not a dict"
+    sub.cells.append(_cell("x = 1"))
+    sub.cells[-1].metadata["nbgrader"] = {"grade_id": 5, "locked": True}
+    out = restore(_source(), sub)
+    assert out.cells == {0, 2, 4} and _sources(out.nb)[-1] == "x = 1"
+
+
 @pytest.mark.parametrize("code, reason", [
     ("autograder.check = lambda *a, **k: None", "monkey-patching"),
     ("import autograder as ag\nag.tally._blocks.clear()", "autograder internals"),
@@ -151,6 +161,8 @@ def batch(root, tmp_path_factory):
     edited.cells[fx.index_of(edited, "q1_tests")].source = "pass"
     subs["test_edited_solution"] = edited
     paths = fx.write(folder, subs) + [fx.not_json(folder)]
+    (folder / "json_not_notebook.ipynb").write_text('{"cells": 5}')
+    paths.append(folder / "json_not_notebook.ipynb")
     out = tmp_path_factory.mktemp("out")
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=out, root=root, workers=2,
                             timeout=120, memory_mb=1024)
@@ -165,7 +177,7 @@ def test_batch_survives_every_submission(batch):
     """Does every submission get a row, and the run exit 0 (the grader itself did not fail)?"""
     run, by = batch
     assert run.ok, run.error
-    assert len(by) == 13
+    assert len(by) == 14
 
 
 @pytest.mark.parametrize("name", ["solution", "test_deleted", "test_edited_solution", "extra_raises",
@@ -214,9 +226,10 @@ def test_kernel_death_is_an_error_and_keeps_earlier_marks(batch):
     assert {"q1_means", "q2_rms", "q3_gate"} <= earned and not r["blocks"]["q4_loss"]["earned"]
 
 
-def test_not_json_is_an_error_row(batch):
+@pytest.mark.parametrize("name", ["not_json", "json_not_notebook"])
+def test_not_a_notebook_is_an_error_row(batch, name):
     """Is a file that is not a notebook an error row with score 0, not a crash?"""
-    r = batch[1]["not_json"]
+    r = batch[1][name]
     assert (r["status"], r["score"]) == ("error", 0) and "not a readable notebook" in r["detail"]
 
 

@@ -40,8 +40,9 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
 def test_corrupt_cache_means_regrade_not_crash(tmp_path):
     """Is an unreadable cache file ignored (everything regraded) rather than fatal?"""
-    (tmp_path / outputs.CACHE).write_text("{not json")
-    assert outputs.load_cache(tmp_path) == {}
+    outputs.save_cached(tmp_path, "good", {"score": 1})
+    (tmp_path / outputs.CACHE / "bad.json").write_text("{not json")
+    assert outputs.load_cache(tmp_path) == {"good": {"score": 1}}
 
 
 @pytest.fixture(scope="module")

@@ -74,8 +74,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
             result = (await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb)).as_dict()
         t0 = time.perf_counter()
         if digest and not result["grader_failed"]:
-            cache[ckey] = result
-            outputs.save_cache(out, cache)  # a run killed half way keeps what it finished
+            outputs.save_cached(out, ckey, result)
         result["timings"]["cache_s"] = time.perf_counter() - t0
         results.append(result)
         progress.update(sub.student, result["status"], result["score"], result["max_score"])

@@ -5,11 +5,12 @@ DIR/gradebook.csv      one row per submission: student, lab, score, max_score, s
 DIR/results.json       every block and check with its outcome and message, flags, timings
 DIR/feedback/<s>.html  what the student sees: ✓/✘ and the message per check, never a key value
 DIR/junit.xml          one test suite per submission, one test case per block
-DIR/.grade-cache.json  results by (content hash, key hash): a re-run skips unchanged submissions
+DIR/.grade-cache/      results by (content hash, key hash): a re-run skips unchanged submissions
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-CACHE = ".grade-cache.json"
+CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
+CACHE_FORMAT = "seqlabs-grade-cache/1"
 HEAD = ["student", "lab", "score", "max_score", "status", "detail"]
 
 
@@ -137,16 +139,22 @@ def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, profil
 
 
 def cache_key(content_hash: str, key_hash: str) -> str:
-    return f"{content_hash}:{key_hash}"
+    return hashlib.sha256(f"{content_hash}:{key_hash}".encode()).hexdigest()
 
 
 def load_cache(out: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads((out / CACHE).read_text(encoding="utf-8"))
-        return data["entries"] if data.get("format") == "seqlabs-grade-cache/1" else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    """Cached results by cache key; an unreadable entry is skipped (that submission is regraded)."""
+    entries = {}
+    for path in sorted((out / CACHE).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
+            entries[path.stem] = data["result"]
+    return entries
 
 
-def save_cache(out: Path, entries: dict[str, dict[str, Any]]) -> None:
-    write_atomic(out / CACHE, json.dumps({"format": "seqlabs-grade-cache/1", "entries": entries}))
+def save_cached(out: Path, key: str, result: dict[str, Any]) -> None:
+    """One file per result, written once: a run killed half way keeps what it finished."""
+    write_atomic(out / CACHE / f"{key}.json", json.dumps({"format": CACHE_FORMAT, "result": result}))

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,16 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
         return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why),
                       content_hash=_safe_hash(sub.path))
 
+    try:
+        return await _grade_notebook(sub, lab, nb, digest, base, timeout=timeout, memory_mb=memory_mb)
+    except Exception as err:  # a notebook shaped like nothing we foresaw: its row says so, the batch goes on
+        traceback.print_exc()
+        why = f"the grader could not process this notebook: {type(err).__name__}: {str(err)[:200]}"
+        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=digest)
+
+
+async def _grade_notebook(sub, lab, nb, digest, base, *, timeout, memory_mb) -> Result:
+    timings = base["timings"]
     t0 = time.perf_counter()
     restored = restore(lab.source, nb, released=lab.released)
     flags = scan(restored.nb.cells, skip=restored.cells)
