@@ -259,6 +259,11 @@ def test_non_finite_references():
 
 
 def leaks(x: float, text: str) -> bool:
+    """Does text show x (repr, str, 3 or 4 significant figures)? The tolerance is public: left out."""
+    if text.startswith("ag1:"):
+        fields = text.split(":")
+        text = ":".join(fields[:3] + fields[5:])
+    text = text.replace("rtol=1e-05, atol=1e-08", "")
     return any(s in text for s in {repr(float(x)), str(float(x)), f"{x:.4g}", f"{x:.3g}"} if len(s) > 2)
 
 
