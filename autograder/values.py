@@ -62,10 +62,10 @@ def _from_torch(t) -> np.ndarray:
         raise _unsupported(t, "complex tensors are not supported")
     if t.dtype == torch.bool:
         return t.cpu().numpy().astype(bool)
-    if t.is_floating_point():
-        # bfloat16 and float16 have no (or no exact) NumPy twin: widen in torch
-        # first; float16/bfloat16/float32 -> float64 is exact.
-        return t.to(device="cpu", dtype=torch.float64).numpy()
+    if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: widen in torch (exact)
+        t = t.float()
+    # widen in NumPy, not torch: single-threaded, no oversubscription of shared cores;
+    # float16/float32 -> float64 is exact either way
     return _from_numpy(t.cpu().numpy(), t)
 
 
