@@ -143,6 +143,31 @@ def one_pass(runner, sizes, batches, pad, device, seed):
     return time.perf_counter() - start, time.process_time() - cpu_start, loss
 
 
+class Constant(nn.Module):
+    """A near-empty "model" (one parameter broadcast to [T, B, V]) so that the loop itself is what is timed."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.logits = nn.Parameter(torch.zeros(vocab))
+
+    def forward(self, src, trg, teacher_forcing_ratio=0.5):
+        return self.logits.expand(trg.shape[0], trg.shape[1], -1)  # [T, B, V]
+
+
+def loop_cost(runners, rounds=7, n_batches=2000):
+    """Median CPU microseconds per batch of each loop around a near-empty model."""
+    batches = [(torch.zeros(3, 2, dtype=torch.long), torch.ones(3, 2, dtype=torch.long))] * n_batches
+    cost = {name: [] for name in runners}
+    for r in range(rounds):
+        for name in list(runners) if r % 2 == 0 else list(runners)[::-1]:
+            model = Constant(4)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            start = time.process_time()
+            runners[name](model, batches, optimizer, nn.CrossEntropyLoss())
+            cost[name].append(1e6 * (time.process_time() - start) / n_batches)
+    return {name: statistics.median(c) for name, c in cost.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--paper", action="store_true", help="emb 256, hid 512, 2 layers, dropout 0.5, batch 128")
@@ -201,6 +226,12 @@ def main() -> None:
         paired = statistics.median(o / b for o, b in zip(t["seqlabs"], t["bare"]))
         print(f"median {label} time of {args.repeats} rounds: bare {bare:.3f} s/pass, seqlabs {ours:.3f} s/pass, "
               f"ratio seqlabs/bare = {ours / bare:.3f} (median of per-round ratios {paired:.3f})")
+    # The loops' own cost, apart from the model: an upper bound on what train_epoch can add per batch.
+    cost = loop_cost(runners)
+    per_batch = 1e6 * statistics.median(cpu["bare"]) / len(batches)
+    print(f"loop cost per batch around a near-empty model (CPU): bare {cost['bare']:.1f} us, "
+          f"seqlabs {cost['seqlabs']:.1f} us; difference {cost['seqlabs'] - cost['bare']:+.1f} us/batch "
+          f"= {100 * (cost['seqlabs'] - cost['bare']) / per_batch:+.3f}% of this model's {per_batch / 1e3:.1f} ms/batch")
 
 
 if __name__ == "__main__":
