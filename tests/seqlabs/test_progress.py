@@ -100,3 +100,23 @@ def test_off_mode_writes_nothing_and_bad_mode_is_named():
     assert out.getvalue() == ""
     with pytest.raises(ValueError, match="'auto', 'bar', 'log' or 'off'"):
         progress(range(3), mode="fancy")
+
+
+def test_in_notebook_detects_ipykernel_shell(monkeypatch):
+    """Is a ZMQInteractiveShell (Jupyter kernel) detected, and a terminal IPython or plain Python not?"""
+    import sys
+    import types
+
+    from seqlabs.progress import in_notebook
+
+    def fake_ipython(shell_class_name):
+        shell = type(shell_class_name, (), {})()
+        return types.SimpleNamespace(get_ipython=lambda: shell)
+
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython("ZMQInteractiveShell"))
+    assert in_notebook()
+    assert is_interactive(io.StringIO())  # a kernel counts as interactive without a TTY
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython("TerminalInteractiveShell"))
+    assert not in_notebook()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: None))
+    assert not in_notebook()
