@@ -66,19 +66,20 @@ def _g(x: np.ndarray, r: float, a: float) -> np.ndarray:
     """g(x) = sign(x) log1p(|x| r/a) / r, or x/a when r = 0. x: finite float64 (n,)."""
     if r == 0.0:
         return x / a
-    ax = np.abs(x)
+    y = np.abs(x)
     with np.errstate(over="ignore"):
-        t = ax * (r / a)
-    y = np.log1p(t)
-    big = np.isinf(t)  # |x| r/a overflowed; log1p(t) == log|x| + log(r/a) to the last bit there
-    if big.any():
-        y[big] = np.log(ax[big]) + math.log(r / a)
+        y *= r / a
+    np.log1p(y, out=y)
+    if r / a > 1.0 and y.size and not math.isfinite(y.max()):  # |x| r/a overflowed somewhere:
+        big = np.isinf(y)  # there log1p(|x| r/a) == log|x| + log(r/a) to the last bit
+        y[big] = np.log(np.abs(x[big])) + math.log(r / a)
     y /= r
     return np.copysign(y, x, out=y)
 
 
 def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.ndarray:
-    """Cell numbers k = rint((g(x) - j q) / s), q = s / 2**OFFSET_BITS. x: float64 (n,), j: int (n,).
+    """Cell numbers k = rint((g(x) Q/s - j) / Q), Q = 2**OFFSET_BITS: g in units of q = s/Q,
+    less the offset j, in whole cells. x: float64 (n,), j: int16 (n,).
 
     int32 when every x is finite and |k| < 2**31 (half the bytes to hash), else int64
     with codes for NaN and +-inf. make_token and verify both come here, so the
@@ -87,8 +88,9 @@ def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.nda
     finite = np.isfinite(x)
     all_finite = bool(finite.all())
     u = _g(x if all_finite else np.where(finite, x, 0.0), r, a)
-    u -= j * (s / 2.0**OFFSET_BITS)
-    u /= s
+    u *= 2.0**OFFSET_BITS / s
+    u -= j  # int16 -> float64 in the ufunc's buffer: exact, no temporary
+    u *= 2.0**-OFFSET_BITS  # exact: a power of two
     np.rint(u, out=u)
     if all_finite and (u.size == 0 or (u.min() > -(2.0**31) and u.max() < 2.0**31)):
         return u.astype(np.int32)
@@ -101,9 +103,9 @@ def _cells(x: np.ndarray, j: np.ndarray, r: float, a: float, s: float) -> np.nda
     return k
 
 
-def _cell_payload(k: np.ndarray) -> bytes:
-    """Bytes hashed for cell numbers: a width byte (4 or 8), then k little-endian."""
-    return bytes([k.itemsize]) + k.astype(f"<i{k.itemsize}", copy=False).tobytes()
+def _cell_payload(k: np.ndarray) -> tuple:
+    """What is hashed for cell numbers: a width byte (4 or 8), then k little-endian (no copy)."""
+    return bytes([k.itemsize]), k.astype(f"<i{k.itemsize}", copy=False)
 
 
 def _mix(k: np.ndarray, key: int) -> np.ndarray:
@@ -129,6 +131,9 @@ _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" 
 _DIGIT = np.full(256, 255, dtype=np.uint8)
 _DIGIT[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(64, dtype=np.uint8)
 _CHAR = np.frombuffer(_ALPHABET, dtype=np.uint8)
+# two digits read as one little-endian uint16 -> their 12-bit value (0xFFFF: not two digits)
+_PAIR = np.full(1 << 16, 0xFFFF, dtype=np.uint16)
+_PAIR[_CHAR[:, None].astype(np.uint16) | _CHAR[None, :].astype(np.uint16) << 8] = np.arange(4096).reshape(64, 64)
 
 
 def _digits(text: str, per_item: int, n: int) -> np.ndarray:
@@ -217,10 +222,12 @@ def _mask(tok: _Token, n: int) -> np.ndarray:
     return z.astype("<u8").view("<u2")[:n]
 
 
-def _digest(tok: _Token, payload: bytes) -> bytes:
-    """Stretched salted SHA-256 of the header and the payload bytes."""
-    inner = hashlib.sha256(tok.header.encode() + b"\n" + payload).digest()
-    return hashlib.pbkdf2_hmac("sha256", inner, tok.salt_id, STRETCH)[:DIGEST_BYTES]
+def _digest(tok: _Token, payload) -> bytes:
+    """Stretched salted SHA-256 of the header and the payload (bytes, or a tuple of buffers)."""
+    h = hashlib.sha256(tok.header.encode() + b"\n")
+    for part in payload if isinstance(payload, tuple) else (payload,):
+        h.update(part)
+    return hashlib.pbkdf2_hmac("sha256", h.digest(), tok.salt_id, STRETCH)[:DIGEST_BYTES]
 
 
 def _exact_payload(arr: np.ndarray) -> bytes:
@@ -239,11 +246,11 @@ def _exact_payload(arr: np.ndarray) -> bytes:
 def _offsets(tok: _Token) -> np.ndarray:
     """The signed offsets j in [-2048, 2047], (n,) int16."""
     n = tok.size
-    d = _digits(tok.offsets, 2, n)
-    o = d[:, 0].astype(np.uint16) << 10  # the 12-bit two's complement offset, in the top 12 bits
-    o |= d[:, 1].astype(np.uint16) << 4
-    o ^= _mask(tok, n) << 4
-    return o.view(np.int16) >> 4  # arithmetic shift restores the sign
+    o = _PAIR[np.frombuffer(tok.offsets.encode("ascii"), dtype="<u2")]  # (n,) 12-bit values
+    if n and o.max() > 0xFFF:
+        raise ValueError(f"not a {VERSION} token: bad offset digits")
+    o ^= _mask(tok, n)
+    return (o << 4).view(np.int16) >> 4  # the low 12 bits as two's complement: restores the sign
 
 
 def _stored_tags(tok: _Token) -> np.ndarray:
@@ -275,8 +282,8 @@ def make_token(value, *, rtol: float = 1e-5, atol: float = 1e-8, salt: str = "")
     g = _g(np.where(finite, x, 0.0), r, a)
     if n and np.abs(g).max() >= G_LIMIT:
         raise ValueError(f"a reference value is too large to cut into cells of atol={atol!r}, rtol={rtol!r}; use a larger rtol")
-    q = s / 2.0**OFFSET_BITS
-    j = np.rint((g - s * np.rint(g / s)) / q)  # where g sits in its centred cell, in [-2048, 2048]
+    w = g * (2.0**OFFSET_BITS / s)  # g in units of q = s / 2**12
+    j = np.rint(w - 2.0**OFFSET_BITS * np.rint(w * 2.0**-OFFSET_BITS))  # g's place in its centred cell
     j[j >= 2048.0] -= 4096.0  # the signed 12-bit field: +s/2 and -s/2 name the same cell edge
     j[~finite] = 0.0
     j = j.astype(np.int16)
