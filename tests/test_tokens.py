@@ -349,7 +349,8 @@ GOOD = make_token(1.0)  # ag1:f::1e-05:1e-08:<16 hex>:<2 digits>::<32 hex>
 @pytest.mark.parametrize(
     "bad",
     ["", "ag1:f", GOOD.replace("ag1", "ag2"), GOOD.replace(":f:", ":z:"), GOOD[:-2], GOOD.replace("::", ":AAA:"),
-     GOOD.replace(":1e-05:", ":x:"), GOOD.replace("f::", "f:-1:"), GOOD[:-32] + "zz" * 16, 17],
+     GOOD.replace(":1e-05:", ":x:"), GOOD.replace("f::", "f:-1:"), GOOD[:-32] + "zz" * 16, 17,
+     ":".join(GOOD.split(":")[:6] + ["!!"] + GOOD.split(":")[7:])],
 )
 def test_malformed_tokens_raise(bad):
     """Is a malformed token a ValueError (the caller's bug), not a silent False?"""
@@ -379,6 +380,34 @@ def test_empty_arrays():
     """Is an empty reference matched by an empty value of the same shape?"""
     t = make_token(np.zeros((0, 3)))
     assert verify(np.zeros((0, 3)), t) and not verify(np.zeros((3, 0)), t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ref=st.sampled_from([0.25, -3.0, 7, True, "word", [0.5, -0.5, 2.0], [[1, 2], [3, 4]], ["a", "b"]]),
+    value=st.one_of(
+        st.floats(allow_nan=True), st.integers(-5, 5), st.booleans(), st.text(max_size=3), st.none(),
+        st.lists(st.floats(-3, 3), max_size=4), st.lists(st.lists(st.integers(0, 4), min_size=2, max_size=2), max_size=3),
+    ),
+)
+def test_describe_mismatch_is_none_exactly_when_verify_accepts(ref, value):
+    """Do verify and describe_mismatch always agree, whatever the student hands in?"""
+    token = make_token(ref, salt="agree")
+    assert (describe_mismatch(value, token) is None) == verify(value, token)
+    if isinstance(ref, (list, float, int, str)):
+        assert verify(ref, token)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_tensors_of_any_float_dtype():
+    """Is a CUDA tensor (float32, float16, bfloat16, with grad) judged on its exact value?"""
+    e = np.array([[0.1, -2.0], [3.5, 1e-7]])
+    token = make_token(e)
+    for dtype in (torch.float64, torch.float32):
+        assert verify(torch.tensor(e, dtype=dtype, device="cuda", requires_grad=True), token)
+    for dtype in (torch.float16, torch.bfloat16):
+        t = torch.tensor(e, dtype=dtype, device="cuda")
+        assert verify(t, make_token(t.double().cpu().numpy())) and not verify(t * 2, make_token(e))
 
 
 # ---------------------------------------------------------------- golden tokens
