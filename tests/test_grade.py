@@ -164,3 +164,29 @@ def test_kernel_env_keeps_secrets_out(monkeypatch):
     env = kernel_env("fast")
     assert env["AUTOGRADER_MODE"] == "grade" and env["SEQLABS_PROFILE"] == "fast"
     assert "CI_DEPLOY_TOKEN" not in env and "NBGRADER_EXECUTION" not in env and "PATH" in env
+
+
+def test_fenced_kernel_cannot_lift_its_limits(tmp_path):
+    """Where fenced, can student code neither unmount the hidden key folder nor raise its memory limit?"""
+    if not sandbox.fence():
+        pytest.skip("unshare is not permitted here: kernels run unfenced (documented)")
+    import asyncio
+
+    hidden = tmp_path / "keys"
+    hidden.mkdir()
+    (hidden / "lab.json").write_text("{}")
+    probe = (
+        "import os, resource, subprocess\n"
+        "from IPython.display import display\n"
+        f"subprocess.run(['umount', {str(hidden)!r}], capture_output=True)\n"
+        "try:\n    resource.setrlimit(resource.RLIMIT_AS, (-1, -1)); lifted = 'lifted'\n"
+        "except (ValueError, OSError):\n    lifted = 'kept'\n"
+        f"display({{{sandbox.MIME!r}: {{'event': 'block', 'block': lifted, "
+        f"'points': len(os.listdir({str(hidden)!r})), 'error': None}}}}, raw=True)\n"
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": probe}], workdir=work, restored={0},
+                                      timeout=30, memory_mb=2048, env=dict(os.environ), hide=[hidden]))
+    assert run.status == "ok", (run.detail, run.cell_errors)
+    assert [(e["block"], e["points"]) for e in run.events] == [("kept", 0)]

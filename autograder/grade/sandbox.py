@@ -5,10 +5,12 @@ that we own the process: its memory limit (``RLIMIT_AS`` set in the child
 before exec, plus a psutil watch on the resident size of the whole process
 tree), its wall-clock deadline, and its death are all ours to see. Where the
 platform allows it (``unshare`` permitted: root, or unprivileged user
-namespaces) the kernel gets an empty network namespace and the instructor's
-``labs/source`` and ``labs/keys`` are covered by empty tmpfs mounts, so a
-student cell can neither phone home nor read the answers; elsewhere it runs
-unfenced and ``fence()`` says so. The kernel talks to us over ``ipc`` (Unix
+namespaces) the kernel gets an empty network namespace, the instructor's
+``labs/source``, ``labs/keys`` and ``labs/solution`` are covered by empty tmpfs
+mounts, and every capability is dropped (``setpriv``), so a student cell can
+neither phone home, nor read the answers, nor lift its limits, even as root.
+Elsewhere it runs unfenced (``fence()`` is empty) with the memory limit and the
+timeout only. The kernel talks to us over ``ipc`` (Unix
 socket files), which crosses network namespaces where TCP on localhost does not.
 
 Only messages whose parent is the ``execute_request`` of a restored cell can
@@ -72,6 +74,19 @@ def fence() -> tuple[str, ...]:
     return ()
 
 
+# Runs inside the new namespaces: cover each hidden folder with an empty read-only tmpfs,
+# then drop every capability (so the kernel can neither unmount them nor raise its
+# memory limit, even as root) and become the kernel (same pid). Arguments:
+# N, N folders, the kernel's command line.
+FENCE_SCRIPT = (
+    'n=$1; shift; while [ "$n" -gt 0 ]; do '
+    'mount -t tmpfs -o ro,size=4k seqlabs-hidden "$1" 2>/dev/null; shift; n=$((n-1)); done; '
+    'if command -v setpriv >/dev/null; then '
+    'exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all --no-new-privs "$@"; fi; '
+    'exec "$@"'
+)
+
+
 def kernel_command(connection_file: str, hide: list[Path]) -> list[str]:
     """The command line that starts a fenced kernel (see the module docstring)."""
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
@@ -79,10 +94,8 @@ def kernel_command(connection_file: str, hide: list[Path]) -> list[str]:
     prefix = fence()
     if not prefix:
         return kernel
-    # Cover each hidden folder with an empty read-only tmpfs, then become the kernel (same pid).
-    mounts = "".join(f'mount -t tmpfs -o ro,size=4k seqlabs-hidden "{p}" 2>/dev/null; '
-                     for p in hide if p.is_dir() and '"' not in str(p))
-    return [*prefix, "/bin/sh", "-c", mounts + 'exec "$@"', "kernel", *kernel]
+    folders = [str(p) for p in hide if p.is_dir()]
+    return [*prefix, "/bin/sh", "-c", FENCE_SCRIPT, "fence", str(len(folders)), *folders, *kernel]
 
 
 def _limit_memory(memory_mb: int) -> None:
