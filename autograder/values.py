@@ -103,6 +103,12 @@ def _from_sequence(seq, original) -> np.ndarray:
         return out
     if not len(seq):
         return np.zeros((0,), dtype=np.float64)
+    types = {type(x) for x in seq}
+    if types <= {int, float}:  # the common flat list of Python numbers: one NumPy call
+        try:
+            return np.array(seq, dtype=np.float64 if float in types else np.int64)
+        except OverflowError:
+            raise _unsupported(original, "integer beyond the int64 range") from None
     parts = [canonical(x) for x in seq]
     shapes = {p.shape for p in parts}
     if len(shapes) > 1:

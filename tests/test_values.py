@@ -82,6 +82,13 @@ def test_canonical_torch_with_grad_and_bfloat16_values():
     assert canonical(b)[0] == b.float().item()
 
 
+def test_canonical_long_lists_are_fast_and_exact():
+    """Is a long flat list of Python floats read in one go, value for value?"""
+    xs = [i * 0.1 for i in range(100_000)]
+    arr = canonical(xs)
+    assert arr.dtype == np.float64 and arr.tolist() == xs
+
+
 def test_canonical_float32_to_float64_is_exact():
     """Is a float32 value widened exactly, not re-rounded through decimal?"""
     x = np.float32(0.1)
@@ -100,6 +107,7 @@ def test_canonical_float32_to_float64_is_exact():
         (np.array([1 + 1j]), "complex"),
         (torch.tensor([1 + 1j]), "complex"),
         (2**70, "int64 range"),
+        ([2**70, 1], "int64 range"),
         (np.array([2**64 - 1], dtype=np.uint64), "int64 range"),
     ],
 )
