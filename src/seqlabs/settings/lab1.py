@@ -26,25 +26,30 @@ from typing import ClassVar
 @dataclass(frozen=True)
 class Lab1Settings:
     seed: int = 42                # seeds the data set, the initialisation and the batch order
-    num_sequences: int = 200      # a^n b^n EOS samples, split 80/10/10 into train/val/test
+    num_sequences: int = 400      # a^n b^n EOS samples, split 80/10/10 into train/val/test
     min_n: int = 1                # shortest sample: a^min_n b^min_n EOS
     max_n: int = 20               # longest sample (the course uses 11; see the module docstring)
     hidden_size: int = 50         # H, for both the RNN and the LSTM (as in the course)
-    epochs: int = 120             # passes over the training set, for each model
+    epochs: int = 60              # passes over the training set, for each model
     batch_size: int = 8           # sequences per SGD step (padded and masked to the longest)
-    learning_rate: float = 0.1    # plain SGD step size
+    learning_rate: float = 0.1    # plain SGD step size in the first epoch
+    lr_decay: float = 0.9         # the step size falls linearly to (1 - lr_decay) * learning_rate by the last epoch
     max_norm: float = 1.0         # clip the global gradient norm to this before each step
 
     PROFILES: ClassVar[dict] = {
-        "fast": {"num_sequences": 100, "max_n": 11, "epochs": 40},
-        "full": {"num_sequences": 400, "max_n": 30, "epochs": 300},
+        "fast": {"num_sequences": 200, "max_n": 11, "epochs": 30},
+        "full": {"num_sequences": 800, "max_n": 30, "epochs": 150},
     }
 
 
 # Bounds of the graded trained results, per profile (check_below: value < bound).
+# Measured with the solution notebook (seed 42; see the commit messages), then given a margin:
+#   fast:  RNN 3.19, LSTM 2.99 (best possible ln 11 = 2.40)
+#   class: RNN 3.69, LSTM 3.32 (best possible ln 20 = 3.00)
+#   full:  not measured in CI (best possible ln 30 = 3.40); bounds are generous guesses.
 THRESHOLDS: dict = {
-    "rnn_val_loss": {"fast": 4.0, "class": 5.0, "full": 6.0},     # per-sequence validation loss
-    "lstm_val_loss": {"fast": 4.0, "class": 4.0, "full": 4.5},
-    # LSTM validation loss minus the RNN's: must be negative where the LSTM is expected to win
-    "lstm_minus_rnn": {"fast": 2.0, "class": 0.0, "full": 0.0},
+    "rnn_val_loss": {"fast": 3.8, "class": 4.5, "full": 5.0},     # per-sequence validation loss
+    "lstm_val_loss": {"fast": 3.6, "class": 3.8, "full": 4.2},
+    # LSTM validation loss minus the RNN's: negative where the LSTM must win (long sequences)
+    "lstm_minus_rnn": {"fast": 0.5, "class": 0.0, "full": 0.0},
 }
