@@ -145,3 +145,24 @@ def test_failed_build_overwrites_nothing(tmp_path):
     assert release.read_text() == "an older release\n"
     assert not lab_paths(root, EXAMPLE_LAB)["solution"].exists()
     assert not list((root / "labs").rglob("*.tmp")) and "nothing written" in log[-1]
+
+
+def test_key_value_written_in_a_hint(tmp_path):
+    """Is a master that prints an expected value in its prose refused, naming the check?"""
+    nb = master()
+    intro = next(c for c in nb.cells if c.get("id") == "q4-text")
+    intro.source += "\n\nWith a correct gradient the final loss is 0.1384."
+    error = build_broken(tmp_path, nb)
+    assert "the key value of check 'q4_loss.final' appears in the release as '0.1384'" in str(error)
+
+
+def test_solution_left_in_the_release_is_caught():
+    """Would a release that still held a solution region fail verification?"""
+    import json
+
+    from autograder.build.verify import verify_no_leaks
+
+    source = master()
+    key = json.loads((REPO_ROOT / "labs" / "keys" / f"{EXAMPLE_LAB}.json").read_text())
+    with pytest.raises(BuildError, match=r"solution line 'return x.sum\(axis=0\) / x.shape\[0\]' appears"):
+        verify_no_leaks(EXAMPLE_LAB, source, source, key)

@@ -70,7 +70,13 @@ def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, t
 
 
 def verify_no_leaks(lab: str, source: NotebookNode, release: NotebookNode, key: Mapping[str, Any]) -> None:
-    """No solution line and no key value (repr or 4 significant figures) in the release."""
+    """No solution line and no key value (repr or 4 significant figures) in the release.
+
+    A solution line is leaked when the release holds it (stripped, as a whole
+    line) and the master holds it nowhere outside its solution regions: a line
+    the master also gives students (a helper line shared with the answer) is
+    given, not leaked. Key values: see ``_value_strings``.
+    """
     text, lines = _release_text(release)
     public = {line.strip() for cell in source.cells for line in _outside_solutions(cell)}
     for index, cell in enumerate(source.cells):
