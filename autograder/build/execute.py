@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,16 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = "fast", data
                             kernel_name=run.metadata.get("kernelspec", {}).get("name", "python3"),
                             resources={"metadata": {"path": str(cwd or Path.cwd())}})
     start = time.perf_counter()
-    client.execute(env=kernel_env(mode=mode, profile=profile, data_dir=data_dir, extra_env=extra_env))
+    # The kernel process's own stderr (start-up warnings) goes to a file, shown only if the run fails;
+    # what cells write to stderr still reaches the notebook through the kernel's messages.
+    with tempfile.TemporaryFile() as kernel_log:
+        try:
+            client.execute(env=kernel_env(mode=mode, profile=profile, data_dir=data_dir, extra_env=extra_env),
+                           stderr=kernel_log)
+        except Exception as error:
+            kernel_log.seek(0)
+            error.add_note("kernel stderr (last lines):\n" + kernel_log.read().decode(errors="replace")[-2000:])
+            raise
     result = ExecutedNotebook(nb=run, seconds=time.perf_counter() - start)
     for index, cell in enumerate(run.cells):
         if cell.cell_type != "code":
