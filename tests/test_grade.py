@@ -190,3 +190,25 @@ def test_fenced_kernel_cannot_lift_its_limits(tmp_path):
                                       timeout=30, memory_mb=2048, env=dict(os.environ), hide=[hidden]))
     assert run.status == "ok", (run.detail, run.cell_errors)
     assert [(e["block"], e["points"]) for e in run.events] == [("kept", 0)]
+
+
+def test_nothing_a_kernel_started_outlives_it(tmp_path):
+    """Is a detached grandchild (its own session) gone once the notebook is done?"""
+    import asyncio
+    import uuid
+
+    import psutil
+
+    marker = f"seqlabs-orphan-{uuid.uuid4().hex}"
+    probe = ("import subprocess, sys\n"
+             f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', {marker!r}],"
+             " start_new_session=True)\n")
+    run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": probe}], workdir=tmp_path, restored=set(),
+                                      timeout=30, memory_mb=2048, env=dict(os.environ)))
+    assert run.status == "ok", (run.detail, run.cell_errors)
+    left = [p for p in psutil.process_iter(["cmdline"]) if marker in (p.info["cmdline"] or [])]
+    for p in left:
+        p.kill()  # tidy up before failing
+    if not sandbox.fence() or "-p" not in sandbox.fence():
+        pytest.skip("no PID namespace here: a detached grandchild can outlive its kernel (documented)")
+    assert left == []

@@ -60,11 +60,14 @@ class Execution:
 
 @functools.lru_cache(maxsize=1)
 def fence() -> tuple[str, ...]:
-    """The ``unshare`` prefix this platform permits ("" entries mean none): ``-n -m`` or nothing."""
+    """The ``unshare`` prefix this platform permits (network, mount and, if it can, PID namespaces), or ()."""
     unshare = shutil.which("unshare")
     if unshare is None:
         return ()
-    for flags in (["-n", "-m"], ["-r", "-n", "-m"]):
+    # A PID namespace too where allowed: when the kernel is killed, so is everything it
+    # started, even a grandchild that left the process group.
+    pid_ns = ["-p", "--fork", "--kill-child"]
+    for flags in (["-n", "-m", *pid_ns], ["-n", "-m"], ["-r", "-n", "-m", *pid_ns], ["-r", "-n", "-m"]):
         try:
             probe = subprocess.run([unshare, *flags, "true"], capture_output=True, timeout=10)
         except (OSError, subprocess.SubprocessError):
