@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -35,6 +36,7 @@ __all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "
            "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
 
 TIMEOUT = 600.0  # seconds per cell
+JOBS = 2  # kernels one build runs at once
 
 
 @dataclass
@@ -82,38 +84,58 @@ def key_text(key: dict[str, Any]) -> str:
 
 
 def build_lab(lab: str, *, root: Path = Path("."), verify: bool = True, timeout: float = TIMEOUT,
-              log: Callable[[str], None] = print) -> LabBuild:
-    """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built."""
+              jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
+    """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built.
+
+    The kernel runs of each phase are independent, so up to ``jobs`` of them
+    run at once: the two record runs, then the solution run and the two
+    verification runs.
+    """
     start = time.perf_counter()
     path = lab_paths(root, lab)["source"]
     if not path.exists():
         raise BuildError(lab, f"no master notebook {path}", f"create {path} or check the lab name")
     source = nbformat.read(path, as_version=4)
     validate_source(source, lab)
+    run = dict(timeout=timeout, cwd=path.parent)
 
-    full = execute_notebook(source, mode="record", timeout=timeout, cwd=path.parent)
-    check_record_run(lab, source, full)  # fail before the second run
-    stripped = execute_notebook(strip_hidden_tests(source), mode="record", timeout=timeout, cwd=path.parent)
-    key = build_key(lab, source, full, stripped)
-    hidden = sum(c["hidden"] for c in key["checks"].values())
-    manual = sum(m["points"] for m in key["manual"].values())
-    log(f"{lab}: key: {len(key['checks'])} checks ({hidden} hidden) in {len(key['blocks'])} blocks, "
-        f"{auto_points(key):g} auto + {manual:g} manual points (record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s)")
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        full, stripped = _results(pool.submit(execute_notebook, source, mode="record", **run),
+                                  pool.submit(execute_notebook, strip_hidden_tests(source), mode="record", **run))
+        check_record_run(lab, source, full)
+        key = build_key(lab, source, full, stripped)
+        hidden = sum(c["hidden"] for c in key["checks"].values())
+        manual = sum(m["points"] for m in key["manual"].values())
+        log(f"{lab}: key: {len(key['checks'])} checks ({hidden} hidden) in {len(key['blocks'])} blocks, "
+            f"{auto_points(key):g} auto + {manual:g} manual points "
+            f"(record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s)")
 
-    release = make_release(source, lab, token_table(key, hidden=False))
-    solution = make_solution(source, lab, key, timeout=timeout)
-    log(f"{lab}: release: {len(token_table(key, hidden=False))} tokens; solution run {solution.seconds:.1f} s")
+        visible = token_table(key, hidden=False)
+        release = make_release(source, lab, visible)
+        if verify:
+            verify_no_leaks(lab, source, release, key)
+        tasks = [pool.submit(make_solution, source, lab, key, **run)]
+        if verify:
+            tasks += [pool.submit(execute_notebook, source, mode="grade", **run),
+                      pool.submit(verify_release, lab, release, key, **run)]
+        solution, *checked = _results(*tasks)
+    log(f"{lab}: release: {len(visible)} tokens; solution run {solution.seconds:.1f} s")
     if verify:
-        verify_no_leaks(lab, source, release, key)
-        verify_solution(lab, source, key, solution, timeout=timeout)
-        verify_release(lab, release, key, timeout=timeout)
-        log(f"{lab}: verified: solution {auto_points(key):g}/{auto_points(key):g}, release 0/{auto_points(key):g}, no leaks")
+        verify_solution(lab, source, key, solution, graded=checked[0])
+        total = auto_points(key)
+        log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks")
     return LabBuild(lab=lab, release=notebook_text(release), solution=notebook_text(solution.nb),
                     key=key_text(key), seconds=time.perf_counter() - start)
 
 
+def _results(*futures: Future) -> list[Any]:
+    """Every future's result, in order, after all have finished (the first failure is raised)."""
+    wait(futures)
+    return [f.result() for f in futures]
+
+
 def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify: bool = True,
-               timeout: float = TIMEOUT, log: Callable[[str], None] = print) -> BuildReport:
+               timeout: float = TIMEOUT, jobs: int = JOBS, log: Callable[[str], None] = print) -> BuildReport:
     """Build ``labs`` (default: every master in ``root/labs/source``); write only if all of them build."""
     report = BuildReport()
     names = labs or list_labs(root)
@@ -121,7 +143,7 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify:
         log(f"no master notebooks in {Path(root) / 'labs' / 'source'}")
     for lab in names:
         try:
-            report.built.append(build_lab(lab, root=root, verify=verify, timeout=timeout, log=log))
+            report.built.append(build_lab(lab, root=root, verify=verify, timeout=timeout, jobs=jobs, log=log))
         except BuildError as error:
             report.errors[lab] = error
             print(f"error: {error}", file=sys.stderr)

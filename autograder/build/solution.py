@@ -1,6 +1,7 @@
 """Solution notebook: the master run in student mode with the full token table, outputs kept."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping
 
 from nbformat import NotebookNode
@@ -21,7 +22,8 @@ def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
             for cid, c in key["checks"].items() if c["kind"] in TOKEN_KINDS and (hidden or not c["hidden"])}
 
 
-def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float) -> ExecutedNotebook:
+def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float,
+                  cwd: Path | None = None) -> ExecutedNotebook:
     """Execute the master with every token in student mode; the result keeps its outputs.
 
     The setup cell gets the release's tokens, and each hidden-test region
@@ -35,7 +37,7 @@ def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, tim
     visible = token_table(key, hidden=False)
     hidden = {c: t for c, t in token_table(key, hidden=True).items() if c not in visible}
     nb = insert_tokens(source, lab, visible, hidden)
-    run = execute_notebook(nb, mode="student", profile="fast", timeout=timeout)
+    run = execute_notebook(nb, mode="student", profile="fast", timeout=timeout, cwd=cwd)
     run.nb.metadata = source.metadata
     return run
 

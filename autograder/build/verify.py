@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from nbformat import NotebookNode
@@ -35,11 +36,11 @@ def judged_points(key: Mapping[str, Any], run: ExecutedNotebook, cells: Iterable
 
 
 def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solution: ExecutedNotebook,
-                    *, timeout: float) -> None:
-    """The master earns every point when graded, and its solution notebook's summary says so."""
+                    *, graded: ExecutedNotebook) -> None:
+    """The master earns every point when graded (``graded``: its grade-mode run), and its solution notebook's
+    summary says so."""
     total = auto_points(key)
-    run = execute_notebook(source, mode="grade", profile=PROFILE, timeout=timeout)
-    for block, judged in judged_points(key, run, range(len(source.cells))).items():
+    for block, judged in judged_points(key, graded, range(len(source.cells))).items():
         if not judged.ok:
             index = _cell_of(source, key["blocks"][block]["cell"])
             raise BuildError(lab, f"the solution loses block {block!r} when graded: {'; '.join(judged.messages())}",
@@ -52,10 +53,11 @@ def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solu
                          "end the master with a locked cell calling autograder.summary(); check the tokens")
 
 
-def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, timeout: float) -> ExecutedNotebook:
+def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, timeout: float,
+                   cwd: Path | None = None) -> ExecutedNotebook:
     """The release as handed out runs to the end (errors allowed) and earns 0 when graded."""
     try:
-        run = execute_notebook(release, mode="grade", profile=PROFILE, timeout=timeout)
+        run = execute_notebook(release, mode="grade", profile=PROFILE, timeout=timeout, cwd=cwd)
     except Exception as error:  # a dead kernel or a timeout: the student could not run it either
         raise BuildError(lab, f"the release notebook does not run to the end: {type(error).__name__}: {error}",
                          "make every given cell run with the stubs in place") from None
