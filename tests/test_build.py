@@ -10,7 +10,7 @@ import pytest
 from nbgrader import utils as nbg
 
 from autograder import tokens, values
-from autograder.build import build_labs, execute_notebook
+from autograder.build import execute_notebook
 from autograder.build.release import make_release, with_tokens
 from autograder.build.verify import _value_strings
 from autograder.cli import main
