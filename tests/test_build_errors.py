@@ -166,3 +166,15 @@ def test_solution_left_in_the_release_is_caught():
     key = json.loads((REPO_ROOT / "labs" / "keys" / f"{EXAMPLE_LAB}.json").read_text())
     with pytest.raises(BuildError, match=r"solution line 'return x.sum\(axis=0\) / x.shape\[0\]' appears"):
         verify_no_leaks(EXAMPLE_LAB, source, source, key)
+
+
+def test_cell_that_runs_too_long(tmp_path):
+    """Is a cell that exceeds the per-cell timeout reported as the lab's error, with nothing written?"""
+    nb = master()
+    cell(nb, "q4_data").source += "\nimport time; time.sleep(30)"
+    root = copy_labs(tmp_path, labs=[], generated=False)
+    nbformat.write(nb, root / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
+    report = build_labs(labs=[EXAMPLE_LAB], root=root, timeout=3, log=lambda _: None)
+    error = report.errors[EXAMPLE_LAB]
+    assert not report.ok and "CellTimeoutError" in error.problem and "within 3 s" in error.fix
+    assert not lab_paths(root, EXAMPLE_LAB)["release"].exists()

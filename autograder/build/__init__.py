@@ -147,6 +147,11 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify:
         except BuildError as error:
             report.errors[lab] = error
             print(f"error: {error}", file=sys.stderr)
+        except Exception as error:  # a kernel that died or a cell that timed out: report it as this lab's error
+            fix = (f"make every cell finish within {timeout:g} s in the fast profile" if "Timeout" in type(error).__name__
+                   else "run the master in Jupyter with SEQLABS_PROFILE=fast to see why")
+            report.errors[lab] = BuildError(lab, f"{type(error).__name__}: {str(error).strip()[:500]}", fix)
+            print(f"error: {report.errors[lab]}", file=sys.stderr)
     if report.errors:
         log(f"build failed for {', '.join(report.errors)}: nothing written")
         return report
