@@ -28,33 +28,43 @@ class Lab4Settings:
     max_train_pairs: Optional[int] = None  # keep only the first N training pairs (None: all)
     max_eval_pairs: Optional[int] = None   # keep only the first N validation / test pairs (None: all)
     min_freq: int = 2                   # a token enters the vocabulary if seen at least this often
-    enc_emb_dim: int = 128              # encoder embedding size
-    dec_emb_dim: int = 128              # decoder embedding size
-    hid_dim: int = 256                  # LSTM hidden (and cell) size, same in encoder and decoder
+    enc_emb_dim: int = 64               # encoder embedding size
+    dec_emb_dim: int = 64               # decoder embedding size
+    hid_dim: int = 128                  # LSTM hidden (and cell) size, same in encoder and decoder
     n_layers: int = 2                   # stacked LSTM layers, same in encoder and decoder
-    enc_dropout: float = 0.3            # dropout on the encoder's embeddings and between its layers
-    dec_dropout: float = 0.3            # dropout on the decoder's embeddings and between its layers
-    batch_size: int = 128               # sentence pairs per batch (length-bucketed)
-    n_epochs: int = 8                   # training epochs for each model (LSTM and GRU)
+    enc_dropout: float = 0.1            # dropout on the encoder's embeddings and between its layers
+    dec_dropout: float = 0.1            # dropout on the decoder's embeddings and between its layers
+    batch_size: int = 32                # sentence pairs per batch (length-bucketed)
+    n_epochs: int = 10                  # training epochs for each model (LSTM and GRU)
     patience: Optional[int] = None      # early stopping: epochs without validation improvement (None: off)
-    learning_rate: float = 1e-3         # Adam
+    learning_rate: float = 4e-3         # Adam (the paper-size full profile uses Adam's default 1e-3)
     clip: float = 1.0                   # gradient-norm clipping
     teacher_forcing_ratio: float = 0.5  # probability of feeding the gold token during training
     max_decode_len: int = 50            # greedy decoding stops here if <eos> never comes
+    torch_threads: Optional[int] = 1    # torch.set_num_threads; small models run fastest on one
+                                        # thread (and 10-25x slower on a busy 2-core machine with two)
 
     PROFILES: ClassVar[dict] = {
-        "fast": {"max_train_pairs": 1500, "max_eval_pairs": 200,
+        "fast": {"max_train_pairs": 2400, "max_eval_pairs": 200,
                  "enc_emb_dim": 32, "dec_emb_dim": 32, "hid_dim": 64, "n_layers": 1,
-                 "enc_dropout": 0.0, "dec_dropout": 0.0, "batch_size": 64, "n_epochs": 2},
+                 "enc_dropout": 0.0, "dec_dropout": 0.0, "batch_size": 32, "n_epochs": 2,
+                 "learning_rate": 3e-3},
+        # Trevett's tutorial 1 on Multi30k: 13,898,501 parameters, test loss 3.78 after 10 epochs.
         "full": {"enc_emb_dim": 256, "dec_emb_dim": 256, "hid_dim": 512, "n_layers": 2,
-                 "enc_dropout": 0.5, "dec_dropout": 0.5, "batch_size": 128, "n_epochs": 10},
+                 "enc_dropout": 0.5, "dec_dropout": 0.5, "batch_size": 128, "n_epochs": 10,
+                 "learning_rate": 1e-3, "torch_threads": None},
     }
 
 
-# Bounds for the graded trained results, per profile (placeholders until measured).
+# Bounds for the graded trained results. Loss and BLEU bounds are per profile
+# (check_below / check_above); the agreement bound is one fraction for every
+# profile, because the answer key stores a single ``at_least``: it is set so the
+# fast profile's two-epoch model passes it, so it only rejects a broken model.
+# Measured (2 busy CPU cores, embedded corpus): fast LSTM test loss 3.60,
+# BLEU 0.36, agreement 0.29, GRU 3.72; class LSTM 1.48, BLEU 30.2, GRU see below.
 THRESHOLDS: dict = {
-    "lstm_test_loss": {"fast": 6.0, "class": 2.5, "full": 4.2},      # check_below
-    "lstm_test_bleu": {"fast": 0.0, "class": 20.0, "full": 10.0},    # check_above (percent)
-    "gru_test_loss": {"fast": 6.0, "class": 2.5, "full": 4.5},       # check_below
-    "examples_agreement": {"fast": 0.0, "class": 0.5, "full": 0.2},  # check_agreement at_least
+    "lstm_test_loss": {"fast": 4.2, "class": 2.0, "full": 4.2},      # check_below
+    "lstm_test_bleu": {"fast": 0.1, "class": 20.0, "full": 8.0},     # check_above (0-100)
+    "gru_test_loss": {"fast": 4.3, "class": 2.2, "full": 4.4},       # check_below
+    "examples_agreement": 0.2,                                       # check_agreement at_least
 }
