@@ -89,10 +89,15 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
-    is the wall-clock limit per notebook in seconds, ``memory_mb`` the memory
-    limit per kernel. Returns ``GradeRun`` with ``ok`` false only when the
-    grader itself failed (missing key, unwritable ``out``): a notebook that
-    loops, crashes or cheats still gets its row.
+    is the wall-clock limit in seconds for running one notebook's cells (counted
+    from its kernel being ready); ``memory_mb`` the memory limit per kernel
+    (address space, and resident size of its process tree). The grading
+    profile is ``$SEQLABS_PROFILE`` (default ``class``), passed to the kernels.
+    A re-run into the same ``out`` takes every submission whose content, key,
+    source, profile and limits are unchanged from ``out/.grade-cache/``.
+    Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
+    (missing key, unwritable ``out``, a kernel that would not start): a
+    notebook that loops, crashes or cheats still gets its row.
     """
     started = time.perf_counter()
     out = Path(out)
