@@ -18,7 +18,7 @@ from autograder.grade import grade_submissions, sandbox
 from autograder.grade.discover import discover
 from fixtures.grade import lab as fx
 
-pytestmark = pytest.mark.xdist_group("grade")
+pytestmark = pytest.mark.xdist_group("grade")  # one worker: the graded batch is built once
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder.grade.restore import restore
 from autograder.grade.scan import scan_cell
 
-pytestmark = pytest.mark.xdist_group("grade")
+pytestmark = pytest.mark.xdist_group("grade_adversarial")  # one worker: the batch fixture is built once
 
 
 def _cell(source, grade_id=None, *, locked=False, grade=False, solution=False, kind="code"):

@@ -13,7 +13,7 @@ from autograder import values
 from autograder.grade import grade_submissions, outputs
 from fixtures.grade import lab as fx
 
-pytestmark = pytest.mark.xdist_group("grade")
+pytestmark = pytest.mark.xdist_group("grade_outputs")  # one worker: the graded run is built once
 
 
 def test_write_atomic_replaces_whole_files_and_leaves_no_temp(tmp_path):
