@@ -242,3 +242,19 @@ def test_infinite_loop_times_out(root, tmp_path):
     r = run.results[0]
     assert run.ok and r["status"] == "timeout" and "6 s limit" in r["detail"], r["detail"]
     assert r["blocks"]["q1_means"]["earned"] and not r["blocks"]["q2_rms"]["earned"]
+
+
+def test_memory_spread_over_processes_is_caught(tmp_path):
+    """Is a kernel whose process tree outgrows the limit (each process under it) stopped, naming memory?"""
+    import asyncio
+    import os
+
+    from autograder.grade import sandbox
+
+    hog = "import time; b = b'x' * (400 << 20); time.sleep(30)"  # 400 MiB resident each
+    code = ("import subprocess, sys, time\n"
+            f"procs = [subprocess.Popen([sys.executable, '-c', {hog!r}]) for _ in range(3)]\n"
+            "time.sleep(30)\n")
+    run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": code}], workdir=tmp_path, restored=set(),
+                                      timeout=60, memory_mb=1024, env=dict(os.environ)))
+    assert run.status == "memory" and "memory limit exceeded" in run.detail, run.detail
