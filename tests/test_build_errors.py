@@ -178,3 +178,13 @@ def test_cell_that_runs_too_long(tmp_path):
     error = report.errors[EXAMPLE_LAB]
     assert not report.ok and "CellTimeoutError" in error.problem and "within 3 s" in error.fix
     assert not lab_paths(root, EXAMPLE_LAB)["release"].exists()
+
+
+def test_unseeded_reference_value(tmp_path):
+    """Is a token check whose reference value changes from run to run (an unseeded generator) refused?"""
+    nb = master()
+    tests = cell(nb, "q1_tests")
+    tests.source = tests.source.replace("[1.9, 0.3]])", "[1.9, np.random.rand()]])")
+    error = build_broken(tmp_path, nb)
+    assert "check 'q1_means.data' recorded different values in two runs" in str(error)
+    assert error.grade_id == "q1_tests" and "seed" in error.fix

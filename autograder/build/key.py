@@ -42,6 +42,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(lab, source, checks, visible)
+    _check_deterministic(lab, source, checks, stripped)
     _check_reference_passes(lab, source, checks, blocks)
     _check_points(lab, source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
@@ -103,6 +104,25 @@ def _check_coverage(lab, source, checks, visible) -> None:
     for cid in visible - set(checks):
         raise BuildError(lab, f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
                          "seed every random number generator the lab uses")
+
+
+def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook) -> None:
+    """A token check must record the same value in both record runs (within its tolerance), or its token
+    would accept a value the next run does not give."""
+    from autograder import values
+    from autograder.judge import judge_check
+
+    for index, events in sorted(stripped.events.items()):
+        for event in events:
+            entry = checks.get(event.get("check")) if event.get("event") == "record" else None
+            if entry is None or entry["kind"] not in TOKEN_KINDS:
+                continue
+            ok, _ = judge_check(entry, values.decode(event["value"]), profile=PROFILE)
+            if not ok:
+                raise BuildError(lab, f"check {event['check']!r} recorded different values in two runs of the master",
+                                 "seed every random number generator the value depends on "
+                                 "(seqlabs.seeding), or check a deterministic value",
+                                 index=index, grade_id=grade_id_of(source.cells[index]))
 
 
 def _check_reference_passes(lab, source, checks, blocks) -> None:
