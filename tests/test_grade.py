@@ -206,7 +206,8 @@ def test_nothing_a_kernel_started_outlives_it(tmp_path):
     run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": probe}], workdir=tmp_path, restored=set(),
                                       timeout=30, memory_mb=2048, env=dict(os.environ)))
     assert run.status == "ok", (run.detail, run.cell_errors)
-    left = [p for p in psutil.process_iter(["cmdline"]) if marker in (p.info["cmdline"] or [])]
+    found = [p for p in psutil.process_iter(["cmdline"]) if marker in (p.info["cmdline"] or [])]
+    _, left = psutil.wait_procs(found, timeout=10)  # the namespace's teardown is asynchronous
     for p in left:
         p.kill()  # tidy up before failing
     if not sandbox.fence() or "-p" not in sandbox.fence():
