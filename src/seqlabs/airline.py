@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-# beside this module, not importlib.resources.files("seqlabs"): a test folder named
-# tests/seqlabs on sys.path can shadow the package's resource root as a namespace package
+# Shipped inside the package (package-data), so it needs nothing outside it.
 DATA_FILE = Path(__file__).resolve().parent / "data" / "airline_passengers.csv"
 
 __all__ = ["load_airline", "split_series", "make_windows", "windows_to_tensors", "MinMaxScaler"]
