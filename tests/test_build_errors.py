@@ -7,7 +7,6 @@ import pytest
 from autograder.build import BuildError, build_lab, build_labs, lab_paths
 from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
 
-pytestmark = pytest.mark.xdist_group("build_lab0")
 
 
 def master() -> nbformat.NotebookNode:
