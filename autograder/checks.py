@@ -75,22 +75,25 @@ def check_above(check_id: str, value: Any, bound: Any) -> None:
     _bounded(check_id, value, bound, kind="above")
 
 
-def check_agreement(check_id: str, predicted: Any, target: Any, *, at_least: float) -> None:
+def check_agreement(check_id: str, predicted: Any, target: Any, *, at_least: Any) -> None:
     """Check that at least the fraction ``at_least`` of ``predicted`` agrees with ``target``.
+
+    ``at_least`` is a fraction in [0, 1] or a dict of fractions by profile,
+    resolved like a bound.
 
     Agreement is ``values.agreement`` (fraction of equal positions). In grade
     mode only ``predicted`` is reported: the grader compares with the key's
     target, never with one the student's kernel computed.
     """
     _check_id(check_id)
-    at_least = _fraction(check_id, at_least)
+    _validate_fraction(check_id, at_least)
     mode = current_mode()
     if mode == "record":
         _emit_record(check_id, kind="agreement", value=predicted, target=values.encode(target), at_least=at_least)
     elif mode == "grade":
         _emit_report(check_id, predicted)
     else:
-        _fail_if(check_id, verdict_agreement(predicted, target, at_least=at_least))
+        _fail_if(check_id, verdict_agreement(predicted, target, at_least=resolve_bound(at_least)))
     tally.note_check(check_id)
 
 
@@ -194,10 +197,13 @@ def _check_id(check_id: Any) -> None:
         raise TypeError(f"a check id must be a non-empty string, got {check_id!r}")
 
 
-def _fraction(check_id: str, at_least: Any) -> float:
-    if isinstance(at_least, bool) or not isinstance(at_least, (int, float)) or not 0 <= at_least <= 1:
-        raise ValueError(f"{check_id}: at_least must be a fraction in [0, 1], got {at_least!r}")
-    return float(at_least)
+def _validate_fraction(check_id: str, at_least: Any) -> None:
+    """``at_least`` is a fraction in [0, 1], or a dict of such fractions by profile."""
+    _validate_bound(check_id, at_least)
+    for share in (at_least.values() if isinstance(at_least, dict) else [at_least]):
+        if not 0 <= share <= 1:
+            raise ValueError(f"{check_id}: at_least must be a fraction in [0, 1] (or a dict of them by profile), "
+                             f"got {at_least!r}")
 
 
 def _validate_bound(check_id: str, bound: Any) -> None:

@@ -72,7 +72,7 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
         message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind)
     elif kind == "agreement":
         message = verdict_agreement(reported_value, values.decode(key_entry["target"]),
-                                    at_least=float(key_entry["at_least"]))
+                                    at_least=resolve_bound(key_entry["at_least"], profile=profile))
     else:
         raise ValueError(f"unknown check kind {kind!r} in the key")
     return (message is None, message or "ok")

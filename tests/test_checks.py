@@ -196,3 +196,17 @@ def test_failed_check_gives_its_block_zero_and_the_message(capsys):
     out = capsys.readouterr().out
     assert re.search(r"✘ q1_mean \[0/2 marks\]\n\s+q1\.name: ", out), out
     assert "✓ q1_count [1/1 marks]" in out
+
+
+def test_check_agreement_threshold_by_profile(monkeypatch):
+    """Does a per-profile `at_least` use the current profile's fraction?"""
+    target = np.arange(10)
+    predicted = target.copy()
+    predicted[:3] = -1  # 7 of 10 agree
+    monkeypatch.setenv("SEQLABS_PROFILE", "fast")
+    check_agreement("q3.seq", predicted, target, at_least={"fast": 0.5, "class": 0.9})
+    monkeypatch.setenv("SEQLABS_PROFILE", "class")
+    assert failure(check_agreement, "q3.seq", predicted, target, at_least={"fast": 0.5, "class": 0.9}) == \
+        "q3.seq: 0.70 of positions agree, need at least 0.90"
+    with pytest.raises(ValueError):
+        check_agreement("q3.seq", predicted, target, at_least={"fast": 1.5})

@@ -190,6 +190,15 @@ def test_agreement_is_judged_against_the_key_target_not_the_students(monkeypatch
     assert not judge_check(entry, 1 - LABELS, profile=PROFILE)[0]
 
 
+def test_agreement_threshold_by_profile_is_judged_for_the_grading_profile():
+    """Does the judge resolve a per-profile `at_least` with the grading profile, as the kernel does?"""
+    target = np.arange(10)
+    entry = {"kind": "agreement", "target": values.encode(target), "at_least": {"fast": 0.5, "class": 0.9}}
+    seven_of_ten = np.where(np.arange(10) < 3, -1, target)
+    assert judge_check(entry, seven_of_ten, profile="fast")[0]
+    assert judge_check(entry, seven_of_ten, profile="class") == (False, "0.70 of positions agree, need at least 0.90")
+
+
 # ------------------------------------------------------------ rule 2 on many values
 
 FLOATS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
