@@ -45,7 +45,7 @@ class Lab4Settings:
                                         # thread (and 10-25x slower on a busy 2-core machine with two)
 
     PROFILES: ClassVar[dict] = {
-        "fast": {"max_train_pairs": 2400, "max_eval_pairs": 200,
+        "fast": {"max_train_pairs": 3000, "max_eval_pairs": 200,
                  "enc_emb_dim": 32, "dec_emb_dim": 32, "hid_dim": 64, "n_layers": 1,
                  "enc_dropout": 0.0, "dec_dropout": 0.0, "batch_size": 32, "n_epochs": 2,
                  "learning_rate": 3e-3},
@@ -61,10 +61,10 @@ class Lab4Settings:
 # profile, because the answer key stores a single ``at_least``: it is set so the
 # fast profile's two-epoch model passes it, so it only rejects a broken model.
 # Measured (2 busy CPU cores, embedded corpus): fast LSTM test loss 3.60,
-# BLEU 0.36, agreement 0.29, GRU 3.72; class LSTM 1.48, BLEU 30.2, GRU see below.
+# BLEU 0.36, agreement 0.29, GRU 3.72; class LSTM 1.48, BLEU 30.2, GRU 0.83 (BLEU 62.9).
 THRESHOLDS: dict = {
     "lstm_test_loss": {"fast": 4.2, "class": 2.0, "full": 4.2},      # check_below
     "lstm_test_bleu": {"fast": 0.1, "class": 20.0, "full": 8.0},     # check_above (0-100)
-    "gru_test_loss": {"fast": 4.3, "class": 2.2, "full": 4.4},       # check_below
+    "gru_test_loss": {"fast": 4.3, "class": 1.4, "full": 4.4},       # check_below
     "examples_agreement": 0.2,                                       # check_agreement at_least
 }
