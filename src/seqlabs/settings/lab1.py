@@ -7,10 +7,13 @@ cores) and ``full`` (longer sequences, longer training).
 Why ``class`` uses longer sequences than the course (n up to 20, not 11): with
 n uniform on K values, the best possible loss is ln K per sequence (the model
 can never know when the a's stop; everything after the first b is
-deterministic). With n <= 11 both the RNN and the LSTM reach ln 11 ~ 2.40
-within a few dozen epochs, and which one ends lower is a coin toss. With n up
-to 20 the dependency spans up to 40 steps and the plain RNN falls behind,
-which is the point of the comparison the lab asks students to explain.
+deterministic). With n <= 11 both the RNN and the LSTM get close to ln 11 ~ 2.40
+within a few dozen epochs, and which one ends lower depends on the seed. With n
+up to 20 the dependency spans up to 40 steps and, on the class budget, the
+plain RNN falls behind (measured: 3.69 against 3.32), which is the point of the
+comparison the lab asks students to explain. The ``full`` profile trains 8x
+longer on n up to 30; there both end near ln 30, so its comparison bound only
+asks that the LSTM be no worse.
 
 ``THRESHOLDS`` holds the per-profile bounds of the graded trained results; the
 notebook passes each dict whole to ``autograder.check_below`` so the answer
@@ -43,13 +46,14 @@ class Lab1Settings:
 
 
 # Bounds of the graded trained results, per profile (check_below: value < bound).
-# Measured with the solution notebook (seed 42; see the commit messages), then given a margin:
+# Measured with the solution notebook (seed 42), then given a margin:
 #   fast:  RNN 3.19, LSTM 2.99 (best possible ln 11 = 2.40)
 #   class: RNN 3.69, LSTM 3.32 (best possible ln 20 = 3.00)
-#   full:  not measured in CI (best possible ln 30 = 3.40); bounds are generous guesses.
+#   full:  RNN 3.416, LSTM 3.408 (best possible ln 30 = 3.40): with 8x the training of
+#          `class` even the RNN learns to count to 30, so there the LSTM need only not be worse.
 THRESHOLDS: dict = {
-    "rnn_val_loss": {"fast": 3.8, "class": 4.5, "full": 5.0},     # per-sequence validation loss
-    "lstm_val_loss": {"fast": 3.6, "class": 3.8, "full": 4.2},
-    # LSTM validation loss minus the RNN's: negative where the LSTM must win (long sequences)
-    "lstm_minus_rnn": {"fast": 0.5, "class": 0.0, "full": 0.0},
+    "rnn_val_loss": {"fast": 3.8, "class": 4.5, "full": 3.8},     # per-sequence validation loss
+    "lstm_val_loss": {"fast": 3.6, "class": 3.8, "full": 3.7},
+    # LSTM validation loss minus the RNN's: negative where the LSTM must win (class: long sequences)
+    "lstm_minus_rnn": {"fast": 0.5, "class": 0.0, "full": 0.05},
 }
