@@ -60,11 +60,12 @@ class Lab4Settings:
 # dict whole (check_below / check_above / check_agreement's at_least), so the
 # answer key carries every profile's bound. Set from measured runs with a margin.
 # Measured (2 busy CPU cores, embedded corpus): fast LSTM test loss 3.60,
-# BLEU 0.36, agreement 0.29, GRU 3.72; class LSTM 1.48, BLEU 30.2, GRU 0.83 (BLEU 62.9).
+# BLEU 0.36, agreement 0.29, GRU 3.72; class LSTM 1.48, BLEU 30.2, agreement 0.57,
+# GRU 0.83 (BLEU 62.9); the class notebook runs in about 6 minutes.
 # full (Multi30k): not measured here; Trevett reports test loss 3.78 (LSTM).
 THRESHOLDS: dict = {
     "lstm_test_loss": {"fast": 4.2, "class": 2.0, "full": 4.2},         # check_below
     "lstm_test_bleu": {"fast": 0.1, "class": 20.0, "full": 8.0},        # check_above (0-100)
     "gru_test_loss": {"fast": 4.3, "class": 1.4, "full": 4.4},          # check_below
-    "examples_agreement": {"fast": 0.2, "class": 0.35, "full": 0.15},   # check_agreement at_least
+    "examples_agreement": {"fast": 0.2, "class": 0.4, "full": 0.15},    # check_agreement at_least
 }
