@@ -314,3 +314,44 @@ def test_cross_entropy_ignores_padding(lab):
     assert np.all(dscores[2:, 1] == 0)
     manual = -(np.log(probs[np.arange(4), 0, y[:, 0]]).sum() + np.log(probs[np.arange(2), 1, y[:2, 1]]).sum()) / 2
     assert loss == pytest.approx(manual, rel=1e-9)
+
+
+# ------------------------------------------------------------------ the checks catch the course's bugs
+
+COURSE_BUGS = {  # grade_id of the solution cell: (correct line, the course's buggy line), block that must fail
+    "softmax without the max": ("activations_code", "e = np.exp(x - np.max(x, axis=-1, keepdims=True))",
+                                "e = np.exp(x)", "rnn_softmax"),
+    "softmax forget gate": ("lstm_step_forward_code", 'f = sigmoid(z @ params["W_f"].T + params["b_f"])',
+                            'f = softmax(z @ params["W_f"].T + params["b_f"])', "lstm_step_forward"),
+    "t = 0 reads the last state": (
+        "rnn_backward_code",
+        "_, dh_next, dU, dV, db_hidden = rnn_step_backward(dhs[t] + dh_next, step_caches[t])",
+        "x_t, _, h_t, U_t, V_t = step_caches[t]\n"
+        "        _, dh_next, dU, dV, db_hidden = rnn_step_backward(dhs[t] + dh_next, (x_t, hs[t - 1], h_t, U_t, V_t))",
+        "rnn_backward"),
+    "tanh' at the output": ("rnn_step_backward_code", "da = dh * (1.0 - h**2)", "da = dh * tanh(h, derivative=True)",
+                            "rnn_step_backward"),
+}
+
+
+@pytest.mark.slow
+def test_checks_catch_the_course_bugs(monkeypatch):
+    """With the course's four bugs put back into the built solution, does each one fail its block (student mode)?"""
+    import re
+
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("AUTOGRADER_MODE", "student")
+    monkeypatch.setenv("SEQLABS_PROFILE", "fast")
+    nb = nbformat.read(ROOT / "labs" / "solution" / "lab1_rnn_lstm_numpy.ipynb", as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for gid, correct, buggy, _ in COURSE_BUGS.values():
+        assert correct in cells[gid].source, f"{gid}: the reference line changed; update COURSE_BUGS"
+        cells[gid].source = cells[gid].source.replace(correct, buggy)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    failed = {m for c in nb.cells for o in c.get("outputs", [])
+              for m in re.findall(r"✘ (\w+)", o.get("data", {}).get("text/plain", ""))}
+    for bug, (_, _, _, block) in COURSE_BUGS.items():
+        assert block in failed, f"{bug}: block {block} still passes"
+    assert "rnn_orthogonal" not in failed and "lstm_init" not in failed  # untouched blocks still pass
