@@ -48,7 +48,9 @@ def nbgrader(solution: Path, course: Path, students: list[str]) -> tuple[float, 
         "c.CourseDirectory.course_id = 'bench'\n"
         "c.ExecutePreprocessor.timeout = 600\n")
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_MODE"}
-    run = lambda *args: subprocess.run(["nbgrader", *args], cwd=course, env=env,  # noqa: E731
+    # nbgrader runs `alembic` from PATH: the environment's own bin/ must come first, venv activated or not.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    run = lambda *args: subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,  # noqa: E731
                                        capture_output=True, text=True)
     made = run("generate_assignment", LAB, "--create", "--force")
     if made.returncode:

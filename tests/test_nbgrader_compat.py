@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -66,7 +67,9 @@ def our_points_by_cell(sources: dict[str, str]) -> dict[str, float]:
 
 def nbgrader(course: Path, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_MODE", "SEQLABS_DATA")}
-    done = subprocess.run(["nbgrader", *args], cwd=course, env={**env, "SEQLABS_PROFILE": "fast"},
+    # nbgrader runs `alembic` from PATH: the environment's own bin/ must come first, venv activated or not.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env={**env, "SEQLABS_PROFILE": "fast"},
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
