@@ -143,3 +143,18 @@ def test_mismatched_encoder_and_decoder_are_refused_with_trevetts_messages(lab, 
         S2S(Enc(11, 6, 8, 2, 0.0), Dec(13, 5, 9, 2, 0.0), "cpu")
     with pytest.raises(AssertionError, match="equal number of layers"):
         S2S(Enc(11, 6, 8, 2, 0.0), Dec(13, 5, 8, 1, 0.0), "cpu")
+
+
+@pytest.mark.parametrize("kind", ["", "GRU"])
+def test_greedy_decode_matches_seq2seq_without_teacher_forcing(lab, kind):
+    """Does seqlabs.translate.greedy_decode pick the same tokens as Seq2Seq's argmax feedback (ratio 0)?"""
+    from seqlabs.translate import greedy_decode
+
+    torch.manual_seed(7)
+    model = tiny_model(lab, kind=kind).eval()
+    src = torch.randint(4, 11, (6, 5))  # [S, B]
+    sos, eos, steps = 2, 3, 9
+    trg = torch.full((steps + 1, 5), sos)  # only trg[0] (<sos>) is read when the ratio is 0
+    argmax = model(src, trg, 0.0)[1:].argmax(-1).T.tolist()  # [B, steps]
+    expected = [ids[:ids.index(eos)] if eos in ids else ids for ids in argmax]
+    assert greedy_decode(model, src, sos_index=sos, eos_index=eos, max_len=steps) == expected

@@ -1,4 +1,4 @@
-"""Lab 4 settings: seq2seq German -> English (Sutskever et al. 2014, Trevett tutorial 1).
+r"""Lab 4 settings: seq2seq German -> English (Sutskever et al. 2014, Trevett tutorial 1).
 
 ``Lab4Settings`` defaults are the ``class`` profile (embedded corpus, a few
 minutes on a laptop CPU); ``PROFILES`` overrides them for ``fast`` (CI, under a
@@ -10,11 +10,18 @@ notebook passes each dict whole to ``autograder.check_below/check_above`` so
 the answer key carries every profile's bound. They were set from measured runs
 with a safety margin (see the lab's report in the commit log).
 
-Run the full profile (about 1.5-2 hours on two CPU cores, outside CI)::
+Run the full profile outside CI (real Multi30k; 227 batches of 128 per epoch,
+10 epochs for the LSTM and 10 for the GRU). A probe on the shared 2-core
+machine measured ~4.8 s per training batch under load, i.e. ~18 min per LSTM
+epoch: expect 1.5-2 hours per model on an idle 2-core CPU, minutes on a GPU
+(the notebook picks CUDA when it is there). From the repository root::
 
-    SEQLABS_PROFILE=full SEQLABS_DATA=$PWD/../shared/data \\
-        jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 \\
+    SEQLABS_PROFILE=full SEQLABS_DATA=$PWD/../shared/data \
+        jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 \
         --output /tmp/lab4_full.ipynb labs/solution/lab4_seq2seq.ipynb
+
+The notebook prints "multi30k train: 29000 sentence pairs", vocabularies 7853
+and 5893, and a model of 13,898,501 parameters; Trevett reaches test loss 3.78.
 """
 from __future__ import annotations
 
