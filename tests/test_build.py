@@ -214,3 +214,13 @@ def test_value_strings_skip_what_cannot_be_hidden():
     assert _value_strings(floats) == {"0.1384", "0.13844093724489748"}
     assert _value_strings({"type": "ndarray", "dtype": "int64", "shape": [], "data": [7]}) == set()
     assert _value_strings({"type": "str", "shape": [], "data": "forget"}) == {'"forget"', "'forget'"}
+
+
+def test_rebuild_ignores_only_printed_durations():
+    """Does a rebuild that differs only in printed wall-clock times count as unchanged, and anything else not?"""
+    from autograder.build import same_apart_from_timings
+
+    assert same_apart_from_timings("2 epochs in 4 s; Epoch Time: 0m 3s", "2 epochs in 3 s; Epoch Time: 0m 13s")
+    assert same_apart_from_timings('"took 12.5 ms"', '"took 9.0 ms"')
+    assert not same_apart_from_timings("test loss 3.596", "test loss 3.597")
+    assert not same_apart_from_timings("2 epochs in 4 s", "3 epochs in 4 s")

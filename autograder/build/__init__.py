@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -168,13 +169,27 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify:
     return report
 
 
+# Wall-clock durations a notebook prints ("2 epochs in 4 s", "0m 3s", "12.5 ms"):
+# like execution timestamps, they differ between two runs of the same source.
+DURATION = re.compile(r"\b\d+m \d+s\b|\b\d+(?:\.\d+)?\s?(?:ms|s|sec|min)\b")
+
+
+def same_apart_from_timings(old: str, new: str) -> bool:
+    """Whether two built files differ at most in the wall-clock durations they print.
+
+    A rebuild of an unchanged source then rewrites nothing, as the issue asks
+    ("byte-identical apart from execution timestamps").
+    """
+    return old == new or DURATION.sub("<duration>", old) == DURATION.sub("<duration>", new)
+
+
 def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
     """Write every changed file to a temporary file beside it, then ``os.replace`` them all.
 
     Returns, per file, whether it changed. If writing any temporary file fails,
     none is replaced and the temporary files are removed.
     """
-    changed = [not (t.exists() and t.read_text(encoding="utf-8") == text) for t, text in files]
+    changed = [not (t.exists() and same_apart_from_timings(t.read_text(encoding="utf-8"), text)) for t, text in files]
     temps: list[tuple[str, Path]] = []
     try:
         for (target, text), change in zip(files, changed):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 from autograder.events import events_in_cell
@@ -54,6 +55,7 @@ def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None
     if data_dir is not None:
         env["SEQLABS_DATA"] = str(data_dir)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger warning on stderr
+    env["SEQLABS_PROGRESS"] = "log"  # no widget bars: their random ids would make rebuilds differ
     env.update(extra_env or {})
     return env
 
@@ -83,6 +85,9 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = "fast", data
             kernel_log.seek(0)
             error.add_note("kernel stderr (last lines):\n" + kernel_log.read().decode(errors="replace")[-2000:])
             raise
+    # How stdout is cut into chunks depends on flush timing: merge them so that
+    # running twice gives the same notebook.
+    CoalesceStreamsPreprocessor().preprocess(run, {})
     result = ExecutedNotebook(nb=run, seconds=time.perf_counter() - start)
     for index, cell in enumerate(run.cells):
         if cell.cell_type != "code":

@@ -8,11 +8,12 @@ returns would leave one unreadable line.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import IO, Iterable, Iterator, TypeVar
 
-__all__ = ["progress", "LogProgress", "is_interactive", "in_notebook", "epoch_time"]
+__all__ = ["progress", "default_mode", "LogProgress", "is_interactive", "in_notebook", "epoch_time"]
 
 T = TypeVar("T")
 
@@ -122,6 +123,24 @@ class LogProgress:
         self._closed = True
 
 
+MODES = ("auto", "bar", "log", "off")
+
+
+def default_mode(stream: IO[str] | None = None) -> str:
+    """What "auto" means here: ``SEQLABS_PROGRESS`` if set, else "bar" when interactive, "log" otherwise.
+
+    ``autograder build`` and ``grade`` set ``SEQLABS_PROGRESS=log`` in their
+    kernels: a notebook executed there has no one watching, and widget bars
+    would put random model ids into the committed solution notebooks.
+    """
+    setting = os.environ.get("SEQLABS_PROGRESS", "").strip().lower()
+    if setting and setting != "auto":
+        if setting not in MODES:
+            raise ValueError(f"SEQLABS_PROGRESS must be one of {', '.join(MODES)}, got {setting!r}")
+        return setting
+    return "bar" if is_interactive(stream) else "log"
+
+
 def progress(
     iterable: Iterable[T] | None = None,
     *,
@@ -138,10 +157,10 @@ def progress(
         supports set_postfix/update/close).
     Returns an iterable with tqdm's `set_postfix`, `update` and `close`.
     """
-    if mode not in ("auto", "bar", "log", "off"):
+    if mode not in MODES:
         raise ValueError(f"progress mode must be 'auto', 'bar', 'log' or 'off', got {mode!r}")
     if mode == "auto":
-        mode = "bar" if is_interactive(stream) else "log"
+        mode = default_mode(stream)
     if mode == "bar":
         return _tqdm()(iterable, total=total, desc=desc or None, file=stream, leave=leave)
     if mode == "off":

@@ -120,3 +120,21 @@ def test_in_notebook_detects_ipykernel_shell(monkeypatch):
     assert not in_notebook()
     monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: None))
     assert not in_notebook()
+
+
+def test_seqlabs_progress_setting_decides_auto_mode(monkeypatch):
+    """Does SEQLABS_PROGRESS override the interactive guess, and is a bad value refused with the choices?"""
+    from seqlabs.progress import default_mode
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("SEQLABS_PROGRESS", raising=False)
+    assert default_mode(Terminal()) == "bar"
+    assert default_mode(io.StringIO()) == "log"
+    monkeypatch.setenv("SEQLABS_PROGRESS", "log")
+    assert default_mode(Terminal()) == "log"
+    monkeypatch.setenv("SEQLABS_PROGRESS", "widgets")
+    with pytest.raises(ValueError, match="SEQLABS_PROGRESS must be one of"):
+        default_mode(io.StringIO())
