@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root, a scratch copy of labs/, and lab0_example built once."""
+"""Shared fixtures: the repository root, a scratch copy of labs/, lab0_example built once, a fresh autograder."""
 from __future__ import annotations
 
 import shutil
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from autograder import events, tally
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LAB = "lab0_example"
@@ -70,3 +72,14 @@ def built_labs(tmp_path_factory: pytest.TempPathFactory):
 def built_lab0(built_labs) -> BuiltLabs:
     """lab0_example built from its master into a temporary root."""
     return built_labs(EXAMPLE_LAB)
+
+
+@pytest.fixture
+def fresh_autograder(monkeypatch):
+    """Student mode outside nbgrader, the default profile, an empty tally and no captured events."""
+    monkeypatch.setattr(tally, "TALLY", tally.Tally())
+    for var in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "NBGRADER_EXECUTION"):
+        monkeypatch.delenv(var, raising=False)
+    events.clear()
+    yield
+    events.clear()

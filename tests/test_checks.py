@@ -23,15 +23,9 @@ EXPECTED = {
 
 
 @pytest.fixture(autouse=True)
-def fresh(monkeypatch):
+def fresh(fresh_autograder):
     """Student mode, the token table of EXPECTED (salted per check as the build does)."""
-    monkeypatch.setattr(tally, "TALLY", tally.Tally())
-    for var in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "NBGRADER_EXECUTION"):
-        monkeypatch.delenv(var, raising=False)
-    events.clear()
     init(LAB, tokens={cid: make_token(v, salt=f"{LAB}:{cid}") for cid, v in EXPECTED.items()})
-    yield
-    events.clear()
 
 
 def failure(fn, *args, **kw) -> str:

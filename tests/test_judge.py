@@ -16,14 +16,7 @@ LAB = "lab0"
 PROFILE = "class"
 
 
-@pytest.fixture(autouse=True)
-def fresh(monkeypatch):
-    monkeypatch.setattr(tally, "TALLY", tally.Tally())
-    for var in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "NBGRADER_EXECUTION"):
-        monkeypatch.delenv(var, raising=False)
-    events.clear()
-    yield
-    events.clear()
+pytestmark = pytest.mark.usefixtures("fresh_autograder")
 
 
 # ------------------------------------------------------------ a tiny lab, run in every mode

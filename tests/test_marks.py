@@ -8,14 +8,9 @@ from autograder.marks import init, marks, summary
 
 
 @pytest.fixture(autouse=True)
-def fresh(monkeypatch):
+def fresh(fresh_autograder):
     """Each test starts with an empty tally, no captured events, student mode, outside nbgrader."""
-    monkeypatch.setattr(tally, "TALLY", tally.Tally())
-    for var in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "NBGRADER_EXECUTION"):
-        monkeypatch.delenv(var, raising=False)
-    events.clear()
     yield
-    events.clear()
     assert tally.current_block() is None, "a test left a block open"
 
 

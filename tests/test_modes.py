@@ -11,14 +11,7 @@ from autograder import events, mode, tally
 from autograder.marks import init, marks
 
 
-@pytest.fixture(autouse=True)
-def fresh(monkeypatch):
-    monkeypatch.setattr(tally, "TALLY", tally.Tally())
-    for var in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "NBGRADER_EXECUTION"):
-        monkeypatch.delenv(var, raising=False)
-    events.clear()
-    yield
-    events.clear()
+pytestmark = pytest.mark.usefixtures("fresh_autograder")
 
 
 # ------------------------------------------------------------ the settings

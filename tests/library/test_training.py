@@ -7,55 +7,12 @@ import pytest
 import torch
 from torch import nn
 
+from benchmarks.trevett import Decoder, Encoder, Seq2Seq
+from benchmarks.trevett import evaluate as trevett_evaluate
+from benchmarks.trevett import train as trevett_train
 from seqlabs.training import History, evaluate, fit, train_epoch
 
 V_SRC, V_TRG, PAD = 13, 11, 1
-
-
-# --- a tiny model in the shape of Trevett's tutorial 1 (time-major, random teacher forcing) ---
-class Encoder(nn.Module):
-    def __init__(self, vocab, emb, hid, layers, dropout):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, emb)
-        self.rnn = nn.LSTM(emb, hid, layers, dropout=dropout)
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, src):  # src = [S, B]
-        outputs, (hidden, cell) = self.rnn(self.dropout(self.embedding(src)))
-        return hidden, cell  # [layers, B, H] each
-
-
-class Decoder(nn.Module):
-    def __init__(self, vocab, emb, hid, layers, dropout):
-        super().__init__()
-        self.output_dim = vocab
-        self.embedding = nn.Embedding(vocab, emb)
-        self.rnn = nn.LSTM(emb, hid, layers, dropout=dropout)
-        self.fc_out = nn.Linear(hid, vocab)
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, token, hidden, cell):  # token = [B]
-        embedded = self.dropout(self.embedding(token.unsqueeze(0)))  # [1, B, E]
-        output, (hidden, cell) = self.rnn(embedded, (hidden, cell))
-        return self.fc_out(output.squeeze(0)), hidden, cell  # [B, V]
-
-
-class Seq2Seq(nn.Module):
-    def __init__(self, encoder, decoder):
-        super().__init__()
-        self.encoder, self.decoder = encoder, decoder
-
-    def forward(self, src, trg, teacher_forcing_ratio=0.5):
-        trg_len, batch_size = trg.shape
-        outputs = torch.zeros(trg_len, batch_size, self.decoder.output_dim)  # [T, B, V]
-        hidden, cell = self.encoder(src)
-        token = trg[0, :]
-        for t in range(1, trg_len):
-            output, hidden, cell = self.decoder(token, hidden, cell)
-            outputs[t] = output
-            teacher_force = random.random() < teacher_forcing_ratio
-            token = trg[t] if teacher_force else output.argmax(1)
-        return outputs
 
 
 def make_model(seed=0):
@@ -75,38 +32,6 @@ def make_batches(n=4, seed=1):
         trg[4:, :2] = PAD  # some padding for ignore_index to skip
         batches.append((src, trg))
     return batches
-
-
-# --- Trevett's loops, verbatim apart from iterating over (src, trg) pairs ---
-def trevett_train(model, iterator, optimizer, criterion, clip):
-    model.train()
-    epoch_loss = 0
-    for i, (src, trg) in enumerate(iterator):
-        optimizer.zero_grad()
-        output = model(src, trg)
-        output_dim = output.shape[-1]
-        output = output[1:].view(-1, output_dim)
-        trg = trg[1:].view(-1)
-        loss = criterion(output, trg)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        epoch_loss += loss.item()
-    return epoch_loss / len(iterator)
-
-
-def trevett_evaluate(model, iterator, criterion):
-    model.eval()
-    epoch_loss = 0
-    with torch.no_grad():
-        for i, (src, trg) in enumerate(iterator):
-            output = model(src, trg, 0)
-            output_dim = output.shape[-1]
-            output = output[1:].view(-1, output_dim)
-            trg = trg[1:].view(-1)
-            loss = criterion(output, trg)
-            epoch_loss += loss.item()
-    return epoch_loss / len(iterator)
 
 
 def run_two_epochs(train, evaluate_fn):
