@@ -158,3 +158,96 @@ def test_greedy_decode_matches_seq2seq_without_teacher_forcing(lab, kind):
     argmax = model(src, trg, 0.0)[1:].argmax(-1).T.tolist()  # [B, steps]
     expected = [ids[:ids.index(eos)] if eos in ids else ids for ids in argmax]
     assert greedy_decode(model, src, sos_index=sos, eos_index=eos, max_len=steps) == expected
+
+
+# ---------------------------------------------------------------- the lab's checks against mistakes
+
+class _Recorder:
+    """Stands in for `autograder` in a test cell: blocks are plain contexts, checks record their values."""
+
+    def __init__(self):
+        self.values = {}
+
+    def marks(self, block, points):
+        import contextlib
+        return contextlib.nullcontext()
+
+    def check(self, check_id, value, **tolerance):
+        self.values[check_id] = value
+
+
+def _checked_values(lab, test_cell, **overrides):
+    """Run the notebook's `test_cell` with the model classes (optionally replaced) and return its checked values."""
+    import json
+
+    from autograder import tokens, values
+
+    nb = nbformat.read(SOURCE, as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    recorder = _Recorder()
+    namespace = {**lab, **overrides, "autograder": recorder}
+    exec(compile(cells["check_helpers"].source, "check_helpers", "exec"), namespace)
+    exec(compile(cells[test_cell].source, test_cell, "exec"), namespace)
+    key = json.loads((ROOT / "labs" / "keys" / "lab4_seq2seq.json").read_text())["checks"]
+    verdicts = {}
+    for check_id, value in recorder.values.items():
+        entry = key[check_id]
+        token = tokens.make_token(values.decode(entry["value"]), rtol=entry["rtol"], atol=entry["atol"],
+                                  salt=entry["salt"])
+        verdicts[check_id] = tokens.verify(value, token)
+    return verdicts
+
+
+def test_the_reference_passes_every_exact_check_of_the_key():
+    """Do the solution's classes pass every model check the committed key holds (shapes, values, asserts)?"""
+    namespace = {"torch": torch, "nn": nn, "random": random}
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in MODEL_CELLS:
+            exec(compile(cell.source, "model", "exec"), namespace)
+    for test_cell in ("encoder_tests", "decoder_tests", "seq2seq_tests", "gru_model_tests"):
+        verdicts = _checked_values(namespace, test_cell)
+        assert verdicts and all(verdicts.values()), (test_cell, verdicts)
+
+
+def test_seq2seq_checks_reject_the_usual_mistakes(lab):
+    """Are 'always teacher forcing', 'outputs shifted by one step' and 'never teacher forcing' caught?"""
+    Seq2Seq = lab["Seq2Seq"]
+
+    class AlwaysForced(Seq2Seq):
+        def forward(self, src, trg, teacher_forcing_ratio=0.5):
+            return super().forward(src, trg, 1.0)
+
+    class NeverForced(Seq2Seq):
+        def forward(self, src, trg, teacher_forcing_ratio=0.5):
+            return super().forward(src, trg, 0.0)
+
+    class Shifted(Seq2Seq):
+        def forward(self, src, trg, teacher_forcing_ratio=0.5):
+            out = super().forward(src, trg, teacher_forcing_ratio)
+            return torch.cat([out[1:], torch.zeros_like(out[:1])])  # predictions one step early
+
+    assert _checked_values(lab, "seq2seq_tests", Seq2Seq=AlwaysForced)["seq2seq.free_running"] is False
+    assert _checked_values(lab, "seq2seq_tests", Seq2Seq=NeverForced)["seq2seq.teacher_forced"] is False
+    shifted = _checked_values(lab, "seq2seq_tests", Seq2Seq=Shifted)
+    assert shifted["seq2seq.teacher_forced"] is False and shifted["seq2seq.free_running"] is False
+
+
+def test_encoder_checks_reject_top_layer_only_and_no_dropout(lab):
+    """Is an encoder that returns only the top layer's state, or forgets the embedding dropout, caught?"""
+    Encoder = lab["Encoder"]
+
+    class TopLayerOnly(Encoder):
+        def forward(self, src):
+            hidden, cell = super().forward(src)
+            return hidden[-1:], cell[-1:]  # [1, B, H]
+
+    class NoDropout(Encoder):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.dropout = nn.Identity()
+            self.rnn.dropout = 0.0
+
+    top = _checked_values(lab, "encoder_tests", Encoder=TopLayerOnly)
+    assert top["encoder.hidden_shape"] is False and top["encoder.hidden"] is False
+    assert _checked_values(lab, "encoder_tests", Encoder=NoDropout)["encoder.dropout_in_training"] is False
