@@ -17,8 +17,15 @@ KEYS = sorted((REPO_ROOT / "labs" / "keys").glob("*.json"))
 
 
 def secrets(key: dict) -> tuple[set[str], set[str]]:
-    """(exact reprs of the key's distinctive values, hidden check ids)."""
-    exact = {s for e in key["checks"].values() for s in _value_strings(e["value"]) if len(s) > 8 or "'" in s or '"' in s}
+    """(exact reprs of the key's distinctive hashed values, hidden check ids).
+
+    Only the values of hashed checks (`close`, `equal`) are secrets: a threshold
+    or agreement check records what the master observed (a loss, a translation
+    such as "the teacher has ..."), which the notebook shows openly, and whose
+    words the embedded corpus rightly contains.
+    """
+    hashed = [e for e in key["checks"].values() if e["kind"] in ("close", "equal")]
+    exact = {s for e in hashed for s in _value_strings(e["value"]) if len(s) > 8 or "'" in s or '"' in s}
     return exact, {c for c, e in key["checks"].items() if e["hidden"]}
 
 
