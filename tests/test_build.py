@@ -222,5 +222,7 @@ def test_rebuild_ignores_only_printed_durations():
 
     assert same_apart_from_timings("2 epochs in 4 s; Epoch Time: 0m 3s", "2 epochs in 3 s; Epoch Time: 0m 13s")
     assert same_apart_from_timings('"took 12.5 ms"', '"took 9.0 ms"')
+    assert same_apart_from_timings("epoch 1/2 4.4s train=3.9 time=0m04s", "epoch 1/2 1.4s train=3.9 time=0m01s")
+    assert same_apart_from_timings("LSTM  73,898      7 s   3.565", "LSTM  73,898     10 s   3.565")  # aligned column
     assert not same_apart_from_timings("test loss 3.596", "test loss 3.597")
     assert not same_apart_from_timings("2 epochs in 4 s", "3 epochs in 4 s")

@@ -169,9 +169,10 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify:
     return report
 
 
-# Wall-clock durations a notebook prints ("2 epochs in 4 s", "0m 3s", "12.5 ms"):
+# Wall-clock durations a notebook prints ("2 epochs in 4 s", "0m 3s", "time=0m04s", "12.5 ms"):
 # like execution timestamps, they differ between two runs of the same source.
-DURATION = re.compile(r"\b\d+m \d+s\b|\b\d+(?:\.\d+)?\s?(?:ms|s|sec|min)\b")
+# Leading blanks go with the number, so right-aligned columns of different widths compare equal.
+DURATION = re.compile(r" *\b(?:\d+m ?\d+s|\d+(?:\.\d+)?\s?(?:ms|s|sec|min))\b")
 
 
 def same_apart_from_timings(old: str, new: str) -> bool:
