@@ -83,3 +83,11 @@ def fresh_autograder(monkeypatch):
     events.clear()
     yield
     events.clear()
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    """A root holding the example lab's source, key, release and solution (the grader's tests grade it)."""
+    from fixtures.grade import lab as fx
+
+    return fx.built_root(tmp_path_factory.mktemp("lab"))

@@ -22,11 +22,6 @@ pytestmark = pytest.mark.xdist_group("grade")  # one worker: the graded batch is
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return fx.built_root(tmp_path_factory.mktemp("lab"))
-
-
-@pytest.fixture(scope="module")
 def subs(root, tmp_path_factory):
     folder = tmp_path_factory.mktemp("subs")
     return fx.write(folder, {"solution": fx.read(root, "solution"), "release": fx.read(root, "release")})

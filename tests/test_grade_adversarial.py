@@ -148,11 +148,6 @@ from autograder.grade import grade_submissions  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return fx.built_root(tmp_path_factory.mktemp("lab"))
-
-
-@pytest.fixture(scope="module")
 def batch(root, tmp_path_factory):
     """Every adversarial submission graded in one run, 2 workers, a 1 GiB memory limit."""
     folder = tmp_path_factory.mktemp("subs")

@@ -46,11 +46,6 @@ def test_corrupt_cache_means_regrade_not_crash(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return fx.built_root(tmp_path_factory.mktemp("lab"))
-
-
-@pytest.fixture(scope="module")
 def run(root, tmp_path_factory):
     folder = tmp_path_factory.mktemp("subs")
     subs = {"solution": fx.read(root, "solution"), "release": fx.read(root, "release")}
