@@ -25,6 +25,7 @@ from autograder.build import list_labs
 from autograder.build.execute import execute_notebook
 
 REPO = Path(__file__).resolve().parents[1]
+CELL_TIMEOUT = 4 * 3600  # s; the full profile trains one model per cell for about an hour on 2 cores
 
 
 def run(lab: str, *, profile: str, data: bool) -> tuple[float, dict | None, list[str]]:
@@ -33,7 +34,7 @@ def run(lab: str, *, profile: str, data: bool) -> tuple[float, dict | None, list
     data_dir = Path(os.environ["SEQLABS_DATA"]) if data and os.environ.get("SEQLABS_DATA") else None
     start = time.perf_counter()
     executed = execute_notebook(nb, mode="student", profile=profile, data_dir=data_dir,
-                                cwd=REPO / "labs" / "solution", timeout=3600)
+                                cwd=REPO / "labs" / "solution", timeout=CELL_TIMEOUT)
     seconds = time.perf_counter() - start
     summaries = [e for e in executed.all_events() if e.get("event") == "summary"]
     printed = [line for cell in executed.nb.cells if cell.cell_type == "code" for o in cell.outputs
