@@ -5,9 +5,12 @@ tests need no kernel.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -15,6 +18,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.grade import grade_submissions, sandbox
+from autograder.grade.batch import private_folders
 from autograder.grade.discover import discover
 from fixtures.grade import lab as fx
 
@@ -208,3 +212,27 @@ def test_nothing_a_kernel_started_outlives_it(tmp_path):
     if not sandbox.fence() or "-p" not in sandbox.fence():
         pytest.skip("no PID namespace here: a detached grandchild can outlive its kernel (documented)")
     assert left == []
+
+
+def test_classmates_and_results_are_hidden_from_kernels(root, tmp_path):
+    """Are the submissions' folders and the output folder hidden from a kernel, but not what it runs on?"""
+    folder = tmp_path / "class"
+    _nb(folder / "alice.ipynb")
+    _nb(folder / "bob.ipynb")
+    out = tmp_path / "out"
+    out.mkdir()
+    hidden = private_folders(discover([folder], lab=fx.LAB), out, root=root)
+    assert hidden == sorted([folder.resolve(), out.resolve()])
+    # A submission kept in the temporary folder itself, or in the repository, leaves that folder visible.
+    for keep in (Path(tempfile.gettempdir()), Path(sys.prefix), root):
+        assert private_folders([type("Sub", (), {"path": keep / "x.ipynb"})()], out, root=root) == [out.resolve()]
+    if not sandbox.fence():
+        pytest.skip("unshare is not permitted here: kernels run unfenced (documented)")
+    probe = ("import os\nfrom IPython.display import display\n"
+             f"seen = len(os.listdir({str(folder)!r})) + len(os.listdir({str(out)!r}))\n"
+             f"display({{{sandbox.MIME!r}: {{'event': 'block', 'block': 'seen', 'points': seen, 'error': None}}}}, raw=True)\n")
+    workdir = Path(tempfile.mkdtemp())
+    run = asyncio.run(sandbox.execute([{"cell_type": "code", "source": probe}], workdir=workdir, restored={0},
+                                      timeout=30, memory_mb=2048, env=dict(os.environ), hide=hidden))
+    assert run.status == "ok", (run.detail, run.cell_errors)
+    assert [(e["block"], e["points"]) for e in run.events] == [("seen", 0)]

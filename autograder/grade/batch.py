@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import json
 import os
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,23 @@ def load_lab(lab: str, root: Path) -> Lab:
     source = nbformat.read(source_path, as_version=4)
     return Lab(name=lab, source=source, released=strip_hidden_tests(source), key=key, key_hash=digest,
                profile=profile, hide=[labs / "source", labs / "keys", labs / "solution"])
+
+
+def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
+    """The folders a graded kernel must not read besides the key: its classmates' and the results.
+
+    Every submission's folder and the output folder, except a folder that holds
+    something the kernel runs on: this Python installation, the temporary
+    folder (where each kernel's scratch copy lives), the repository root, or
+    the installed `autograder`/`seqlabs` packages. Hiding one of those would
+    stop the kernel, not a student.
+    """
+    needed = [Path(sys.prefix), Path(tempfile.gettempdir()), root, Path(__file__).parents[1]]
+    needed += [Path(spec.origin).parent for name in ("seqlabs",)
+               if (spec := importlib.util.find_spec(name)) is not None and spec.origin]
+    needed = [n.resolve() for n in needed]
+    candidates = {s.path.parent.resolve() for s in subs} | {out.resolve()}
+    return sorted(p for p in candidates if not any(p == n or p in n.parents for n in needed))
 
 
 async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress) -> list[dict]:
@@ -105,6 +124,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         spec = load_lab(lab, Path(root))
         subs = discover([Path(s) for s in submissions], lab=lab)
         out.mkdir(parents=True, exist_ok=True)
+        spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))])
     except (OSError, ValueError) as err:
         print(f"autograder grade: {err}", file=sys.stderr)
         return GradeRun(ok=False, out=out, error=str(err))

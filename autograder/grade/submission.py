@@ -36,7 +36,7 @@ class Lab:
     key: dict[str, Any]
     key_hash: str  # of the key and the source together: either changing regrades
     profile: str
-    hide: list[Path]  # folders the kernel must not see (labs/source, keys, solution)
+    hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
 
 
 @dataclass
