@@ -5,14 +5,14 @@
   ``autograder build`` / ``autograder grade``, never by hand.
 * ``SEQLABS_PROFILE`` -- ``fast``, ``class`` (default) or ``full``: picks the
   bound of ``check_below`` / ``check_above`` when the bound is a dict by
-  profile. ``seqlabs.profiles.current_profile()`` reads the same variable with
-  the same rules; it is read again here because ``autograder`` must not import
-  ``seqlabs`` (the grader and the build run without the reference library).
+  profile. This is the one reader of the variable: ``seqlabs.profiles``
+  re-exports it (``seqlabs`` may import ``autograder``, never the reverse).
 * ``NBGRADER_EXECUTION`` -- set by nbgrader itself (``autograde`` while
   autograding, ``validate`` while validating; see nbgrader's
   ``converters/autograde.py`` and ``validator.py``). The kernel inherits it.
-  Under nbgrader a failed ``marks`` block re-raises so that nbgrader gives the
-  cell 0, as our tally does.
+  Under nbgrader each test cell ends with an ``execute_result`` holding the
+  points its blocks earned, which nbgrader reads as partial credit
+  (``autograder.marks``).
 
 Everything is read at call time, not import time, so a test or a kernel can
 change the environment between calls.
@@ -49,17 +49,19 @@ def current_mode() -> str:
 def current_profile() -> str:
     """The profile named by ``$SEQLABS_PROFILE`` (``"class"`` when unset or empty).
 
-    Same rules as ``seqlabs.profiles.current_profile`` (white space and case
-    ignored); raises ``ValueError`` for an unknown profile.
+    Surrounding white space and case are ignored (``" Fast "`` -> ``"fast"``).
+    Raises ``ValueError`` for any other value, naming the allowed ones.
     """
     raw = os.environ.get(PROFILE_ENV, "").strip().lower()
     return check_profile(raw or DEFAULT_PROFILE)
 
 
 def check_profile(profile: str) -> str:
-    """Return ``profile`` if it is one of ``PROFILES``; raise ``ValueError`` otherwise."""
+    """Return ``profile`` if it is one of ``PROFILES``; raise ``ValueError`` naming the choices otherwise."""
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+        raise ValueError(
+            f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)} "
+            f"(set {PROFILE_ENV}=fast|class|full, or leave it unset for {DEFAULT_PROFILE!r})")
     return profile
 
 

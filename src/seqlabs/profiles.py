@@ -8,36 +8,21 @@
 
 ``SEQLABS_DATA`` names a directory holding real data sets (for example
 ``$SEQLABS_DATA/multi30k/train.de.gz``). Unset or empty means "use the
-embedded defaults". Each variable is read here and nowhere else.
+embedded defaults". ``SEQLABS_DATA`` is read here and nowhere else; the
+profile is read by ``autograder.mode`` and re-exported here.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-PROFILES = ("fast", "class", "full")
-DEFAULT_PROFILE = "class"
-PROFILE_ENV = "SEQLABS_PROFILE"
+# The profile is read in one place, autograder.mode, which the in-notebook checks
+# use too: a notebook's bounds and its training sizes can never disagree on it.
+from autograder.mode import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profile, current_profile
+
 DATA_ENV = "SEQLABS_DATA"
 
-
-def check_profile(profile: str) -> str:
-    """Return ``profile`` if it is one of ``PROFILES``; raise ``ValueError`` naming the choices otherwise."""
-    if profile not in PROFILES:
-        raise ValueError(
-            f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)} "
-            f"(set {PROFILE_ENV}=fast|class|full, or leave it unset for {DEFAULT_PROFILE!r})")
-    return profile
-
-
-def current_profile() -> str:
-    """The profile named by ``$SEQLABS_PROFILE`` (``"class"`` when unset or empty).
-
-    Surrounding white space and case are ignored (``" Fast "`` -> ``"fast"``).
-    Raises ``ValueError`` for any other value, naming the allowed ones.
-    """
-    raw = os.environ.get(PROFILE_ENV, "").strip().lower()
-    return check_profile(raw or DEFAULT_PROFILE)
+__all__ = ["PROFILES", "DEFAULT_PROFILE", "PROFILE_ENV", "DATA_ENV", "check_profile", "current_profile", "data_dir"]
 
 
 def data_dir() -> Path | None:
