@@ -55,6 +55,17 @@ class BlockJudgement:
         return {**asdict(self), "ok": self.ok, "messages": self.messages()}
 
 
+def key_token(key_entry: Mapping[str, Any]) -> str:
+    """The token of a hashed (``close``/``equal``) key entry: its reference value, tolerance and salt.
+
+    The build writes these tokens into the notebooks and the judge compares
+    reported values with them, so the notebook tally and the CI grade are one
+    computation (DESIGN.md, rule 2).
+    """
+    return tokens.make_token(values.decode(key_entry["value"]), rtol=float(key_entry.get("rtol", RTOL)),
+                             atol=float(key_entry.get("atol", ATOL)), salt=key_entry.get("salt", ""))
+
+
 def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: str) -> tuple[bool, str]:
     """Judge one decoded reported value against its key entry: ``(ok, message)``.
 
@@ -64,10 +75,7 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
     """
     kind = key_entry["kind"]
     if kind in ("close", "equal"):
-        rtol, atol = float(key_entry.get("rtol", RTOL)), float(key_entry.get("atol", ATOL))
-        token = tokens.make_token(values.decode(key_entry["value"]), rtol=rtol, atol=atol,
-                                  salt=key_entry.get("salt", ""))
-        message = verdict_token(reported_value, token)
+        message = verdict_token(reported_value, key_token(key_entry))
     elif kind in ("below", "above"):
         message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind)
     elif kind == "agreement":

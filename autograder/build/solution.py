@@ -13,13 +13,10 @@ from autograder.build.release import insert_tokens
 
 def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
     """Check id -> token for the ``close``/``equal`` checks of ``key`` (hidden ones too iff ``hidden``)."""
-    from autograder import values
-    from autograder.checks import ATOL, RTOL
-    from autograder.tokens import make_token
+    from autograder.judge import key_token
 
-    return {cid: make_token(values.decode(c["value"]), rtol=float(c.get("rtol", RTOL)),
-                            atol=float(c.get("atol", ATOL)), salt=c["salt"])
-            for cid, c in key["checks"].items() if c["kind"] in TOKEN_KINDS and (hidden or not c["hidden"])}
+    return {cid: key_token(c) for cid, c in key["checks"].items()
+            if c["kind"] in TOKEN_KINDS and (hidden or not c["hidden"])}
 
 
 def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float,
