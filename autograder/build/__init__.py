@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any, Callable
 
 import nbformat
 
+from autograder.atomic import stage
 from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
 from autograder.build.key import auto_points, build_key, check_record_run
@@ -191,18 +191,14 @@ def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
     none is replaced and the temporary files are removed.
     """
     changed = [not (t.exists() and same_apart_from_timings(t.read_text(encoding="utf-8"), text)) for t, text in files]
-    temps: list[tuple[str, Path]] = []
+    temps: list[tuple[Path, Path]] = []
     try:
         for (target, text), change in zip(files, changed):
             if change:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-                temps.append((tmp, target))
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
+                temps.append((stage(target, text), target))
     except BaseException:
         for tmp, _ in temps:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         raise
     for tmp, target in temps:
         os.replace(tmp, target)

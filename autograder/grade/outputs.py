@@ -1,4 +1,4 @@
-"""Write a grading run's outputs, each atomically (temp file + ``os.replace``).
+"""Write a grading run's outputs, each atomically (``autograder.atomic.write_atomic``).
 
 DIR/gradebook.csv      one row per submission: student, lab, score, max_score, status, detail,
                        then one column per block (points earned) and per manual cell ("pending")
@@ -14,33 +14,15 @@ import hashlib
 import html
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+from autograder.atomic import write_atomic
+
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
 HEAD = ["student", "lab", "score", "max_score", "status", "detail"]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _num(x: float) -> str:
