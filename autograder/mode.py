@@ -65,6 +65,18 @@ def check_profile(profile: str) -> str:
     return profile
 
 
+def kernel_settings(mode: str, profile: str) -> dict[str, str]:
+    """The variables ``autograder build`` and ``autograder grade`` set in every kernel they run.
+
+    The mode and the profile, and plain progress lines (``SEQLABS_PROGRESS=log``):
+    nobody watches those kernels, and widget bars would put random ids into
+    the built notebooks.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    return {MODE_ENV: mode, PROFILE_ENV: check_profile(profile), "SEQLABS_PROGRESS": "log"}
+
+
 def under_nbgrader() -> bool:
     """True while nbgrader's own autograde or validate executes this kernel."""
     return bool(os.environ.get(NBGRADER_ENV, "").strip())

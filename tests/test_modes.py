@@ -211,3 +211,13 @@ def test_check_outside_a_block_has_no_block(monkeypatch):
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     checks.check("loose", 1)
     assert events.captured()[0]["block"] is None
+
+
+def test_kernel_settings_name_mode_profile_and_plain_progress():
+    """Do build and grade kernels get the mode, a valid profile and plain progress lines, and is a typo refused?"""
+    assert mode.kernel_settings("grade", "fast") == {
+        "AUTOGRADER_MODE": "grade", "SEQLABS_PROFILE": "fast", "SEQLABS_PROGRESS": "log"}
+    with pytest.raises(ValueError, match="student, record, grade"):
+        mode.kernel_settings("grading", "fast")
+    with pytest.raises(ValueError, match="fast, class, full"):
+        mode.kernel_settings("record", "quick")

@@ -21,6 +21,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 from autograder.events import events_in_cell
+from autograder.mode import kernel_settings
 
 
 @dataclass
@@ -47,15 +48,12 @@ class ExecutedNotebook:
 def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None,
                extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
-    env = dict(os.environ)
-    env["AUTOGRADER_MODE"] = mode
-    env["SEQLABS_PROFILE"] = profile
+    env = {**os.environ, **kernel_settings(mode, profile)}
     env.pop("SEQLABS_DATA", None)
     env.pop("NBGRADER_EXECUTION", None)  # set only by nbgrader's own runs
     if data_dir is not None:
         env["SEQLABS_DATA"] = str(data_dir)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger warning on stderr
-    env["SEQLABS_PROGRESS"] = "log"  # no widget bars: their random ids would make rebuilds differ
     env.update(extra_env or {})
     return env
 

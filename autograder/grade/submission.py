@@ -14,6 +14,7 @@ from typing import Any
 import nbformat
 
 from autograder.judge import judge_events
+from autograder.mode import kernel_settings
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission
 from autograder.grade.restore import restore
@@ -100,7 +101,7 @@ PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPD
 
 def kernel_env(profile: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
-    env.update(AUTOGRADER_MODE="grade", SEQLABS_PROFILE=profile, MPLBACKEND="Agg", SEQLABS_PROGRESS="log")
+    env.update(kernel_settings("grade", profile), MPLBACKEND="Agg")
     # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(var, "1")
