@@ -40,6 +40,7 @@ class BlockJudgement:
     earned: float  # points or 0
     error: str | None  # the block event's error, or BLOCK_NOT_RUN
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> {"ok": bool, "message": str}
+    note: str | None = None  # "uses your X, which failed above: fix it first" (from the block event's `uses`)
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,8 @@ class BlockJudgement:
 
     def messages(self) -> list[str]:
         """What went wrong, one line each (empty for a block earned in full)."""
-        out = [self.error] if self.error else []
+        out = [self.note] if self.note else []
+        out += [self.error] if self.error else []
         out += [f"{cid}: {c['message']}" for cid, c in self.checks.items() if not c["ok"]]
         return out
 
@@ -137,5 +139,13 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
             block_events[e["block"]] = e
         elif e.get("event") == "report":
             reports.setdefault(e["check"], []).append(e)
-    return {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
-            for b in key["blocks"]}
+    judged = {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
+              for b in key["blocks"]}
+    for block_id, judgement in judged.items():
+        uses = (block_events.get(block_id) or {}).get("uses") or []
+        if not judgement.ok and isinstance(uses, list):
+            failed = [u for u in uses if isinstance(u, str) and u in judged and not judged[u].ok]
+            if failed:
+                judgement.note = (f"uses your {', '.join(failed)}, which failed above: fix "
+                                  f"{'it' if len(failed) == 1 else 'them'} first")
+    return judged
