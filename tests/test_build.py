@@ -111,7 +111,8 @@ def test_token_table_covers_exactly_the_visible_token_checks(lab0):
 def test_key_follows_the_contract(lab0):
     """Does the key have the format of docs/architecture.md, with only the hidden check marked hidden?"""
     source, _, _, key = lab0
-    assert (key["format"], key["lab"], key["profile"]) == ("seqlabs-key/1", EXAMPLE_LAB, "fast")
+    assert (key["format"], key["lab"]) == ("seqlabs-key/2", EXAMPLE_LAB)
+    assert key["conditions"] == {"profile": "fast", "data": "embedded"}
     assert key["blocks"]["q1_means"] == {"points": 1, "cell": "q1_tests", "checks": ["q1_means.data"]}
     assert key["blocks"]["q4_fit"]["checks"] == ["q4_fit.accuracy", "q4_fit.predicted"]
     assert {c for c, e in key["checks"].items() if e["hidden"]} == {"q1_hidden.wide"}
