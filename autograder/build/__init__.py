@@ -26,13 +26,14 @@ import nbformat
 from autograder.atomic import replace_all
 from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import TOKEN_KINDS, auto_points, build_key, check_record_run
-from autograder.build.release import make_release, strip_hidden_tests
+from autograder.build.key import TOKEN_KINDS, build_key, check_record_run
+from autograder.build.release import make_release
 from autograder.build.solution import make_solution, token_table
 from autograder.build.stable import keep_committed, same_solution
 from autograder.build.validate import validate_source
 from autograder.build.verify import verify_no_leaks, verify_release, verify_solution
 from autograder.conditions import Conditions
+from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
 
 __all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "execute_notebook",
            "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
@@ -60,18 +61,6 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.built)
-
-
-def list_labs(root: Path) -> list[str]:
-    """Lab names: every ``labs/source/<lab>.ipynb``, sorted."""
-    return sorted(p.stem for p in (Path(root) / "labs" / "source").glob("*.ipynb"))
-
-
-def lab_paths(root: Path, lab: str) -> dict[str, Path]:
-    """Where the master and the three outputs of ``lab`` live under ``root``."""
-    labs = Path(root) / "labs"
-    return {"source": labs / "source" / f"{lab}.ipynb", "release": labs / "release" / f"{lab}.ipynb",
-            "solution": labs / "solution" / f"{lab}.ipynb", "key": labs / "keys" / f"{lab}.json"}
 
 
 def notebook_text(nb: nbformat.NotebookNode) -> str:

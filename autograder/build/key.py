@@ -17,6 +17,7 @@ from autograder.build.errors import BuildError, grade_id_of
 from autograder.build.execute import ExecutedNotebook
 from autograder.build.validate import static_check_ids
 from autograder.conditions import Conditions
+from autograder.lab import auto_points, cell_index  # noqa: F401  (auto_points: re-exported)
 
 FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
 TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers
@@ -52,11 +53,6 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
     return {"format": FORMAT, "lab": lab, "conditions": conditions.as_key(), "blocks": blocks, "checks": checks,
             "manual": manual}
-
-
-def auto_points(key: dict[str, Any]) -> float:
-    """Points of every autograded block of the key."""
-    return float(sum(b["points"] for b in key["blocks"].values()))
 
 
 def check_record_run(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
@@ -138,7 +134,7 @@ def _check_reference_passes(lab, source, checks, blocks, conditions: Conditions)
         ok, message = judge_check(entry, values.decode(entry["value"]), profile=conditions.profile)
         if not ok:
             gid = blocks[entry["block"]]["cell"] if entry["block"] else None
-            index = next((i for i, c in enumerate(source.cells) if grade_id_of(c) == gid), None)
+            index = cell_index(source, gid)
             raise BuildError(lab, f"the master's own value fails check {cid!r}: {message}",
                              f"fix the solution, or set the check's bound for the {conditions.profile!r} profile "
                              f"so that it holds on the data that profile uses ({conditions.describe()})",

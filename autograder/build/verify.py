@@ -19,10 +19,10 @@ from nbgrader import utils as nbg
 
 from autograder.build.errors import BuildError, grade_id_of
 from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import auto_points
 from autograder.build.solution import summary_of
 from autograder.build.validate import REGIONS
 from autograder.conditions import Conditions, key_profile
+from autograder.lab import auto_points, cell_index
 
 SOLUTION_BEGIN, SOLUTION_END = REGIONS[0][:2]
 MIN_SIGNIFICANT = 3  # a value that rounds to fewer significant digits ("0.5", "2") cannot be hidden
@@ -43,7 +43,7 @@ def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solu
     total = auto_points(key)
     for block, judged in judged_points(key, graded, range(len(source.cells))).items():
         if not judged.ok:
-            index = _cell_of(source, key["blocks"][block]["cell"])
+            index = cell_index(source, key["blocks"][block]["cell"])
             raise BuildError(lab, f"the solution loses block {block!r} when graded: {'; '.join(judged.messages())}",
                              "the master must pass its own checks; widen the tolerance or fix the solution",
                              index=index, grade_id=key["blocks"][block]["cell"])
@@ -69,7 +69,7 @@ def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, t
             cell = key["blocks"][block]["cell"]
             raise BuildError(lab, f"block {block!r} earns {judged.earned:g} points in the untouched release",
                              "make its checks depend on the student's answer (a solution region)",
-                             index=_cell_of(release, cell), grade_id=cell)
+                             index=cell_index(release, cell), grade_id=cell)
     return run
 
 
@@ -142,7 +142,3 @@ def _value_strings(encoded: Any) -> set[str]:
         if len(re.sub(r"e.*|[^0-9]", "", short).strip("0")) >= MIN_SIGNIFICANT:
             found |= {short, repr(x)}
     return found
-
-
-def _cell_of(nb: NotebookNode, grade_id: str) -> int | None:
-    return next((i for i, c in enumerate(nb.cells) if grade_id_of(c) == grade_id), None)

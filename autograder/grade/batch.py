@@ -15,9 +15,8 @@ from typing import Any
 
 import nbformat
 
-from autograder.build.release import strip_hidden_tests
-from autograder.build import lab_paths
 from autograder.conditions import Conditions, describe_recorded
+from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
 from autograder.grade import outputs
 from autograder.grade.discover import discover
@@ -60,10 +59,9 @@ def load_lab(lab: str, root: Path, conditions: Conditions = Conditions()) -> Lab
                          f"{conditions.describe()}: rebuild it with `{conditions.build_command(lab)}`")
     digest = hashlib.sha256(key_path.read_bytes() + source_path.read_bytes()
                             + f"{conditions.profile}:{conditions.data}:{GRADER_VERSION}".encode()).hexdigest()
-    labs = (root / "labs").resolve()
     source = nbformat.read(source_path, as_version=4)
     return Lab(name=lab, source=source, released=strip_hidden_tests(source), key=key, key_hash=digest,
-               conditions=conditions, hide=[labs / "source", labs / "keys", labs / "solution"])
+               conditions=conditions, hide=instructor_folders(root))
 
 
 def _recorded(key_path: Path) -> dict[str, Any]:

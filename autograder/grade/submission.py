@@ -15,6 +15,7 @@ import nbformat
 
 from autograder.conditions import Conditions
 from autograder.judge import judge_events
+from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission
@@ -138,7 +139,7 @@ def _manual(lab: Lab) -> dict[str, dict[str, Any]]:
 
 
 def max_score(lab: Lab) -> float:
-    return float(sum(float(b["points"]) for b in lab.key["blocks"].values()))
+    return auto_points(lab.key)
 
 
 async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int) -> Result:
