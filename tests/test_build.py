@@ -14,7 +14,7 @@ from autograder.build import execute_notebook
 from autograder.build.release import make_release, with_tokens
 from autograder.build.verify import _value_strings
 from autograder.cli import main
-from conftest import EXAMPLE_LAB, REPO_ROOT
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 
 pytestmark = pytest.mark.xdist_group("build_lab0")
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -43,7 +43,7 @@ def token_table(nb) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def lab0(built_lab0):
-    source = read(REPO_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
+    source = read(EXAMPLE_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
     release = read(built_lab0.path(EXAMPLE_LAB, "release"))
     solution = read(built_lab0.path(EXAMPLE_LAB, "solution"))
     key = json.loads(built_lab0.path(EXAMPLE_LAB, "key").read_text())

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pytest
 
 from autograder.build import build_labs, list_labs
-from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
 pytestmark = pytest.mark.xdist_group("build_lab0")
 FIX = "run `autograder build {lab}` and commit labs/"
@@ -44,13 +44,15 @@ def environment(**values: str):
 
 
 def lab_params():
-    return [pytest.param(lab, marks=() if lab == EXAMPLE_LAB else pytest.mark.slow) for lab in list_labs(REPO_ROOT)]
+    labs = [pytest.param(REPO_ROOT, lab, marks=() if lab == EXAMPLE_LAB else pytest.mark.slow, id=lab)
+            for lab in list_labs(REPO_ROOT)]
+    return labs + [pytest.param(EXAMPLE_ROOT, EXAMPLE_LAB, id="tests-fixture-example")]
 
 
-@pytest.mark.parametrize("lab", lab_params())
-def test_rebuild_on_another_machine_changes_nothing(lab, tmp_path):
+@pytest.mark.parametrize("src, lab", lab_params())
+def test_rebuild_on_another_machine_changes_nothing(src, lab, tmp_path):
     """Rebuilt over its committed files with other CPU kernels and thread counts, does the lab write nothing?"""
-    root = copy_labs(tmp_path, labs=[lab])
+    root = copy_labs(tmp_path, labs=[lab], src=src)
     for kind in ("release", "solution", "keys"):
         assert list((root / "labs" / kind).glob(f"{lab}.*")), f"labs/{kind}/{lab} is missing: " + FIX.format(lab=lab)
     log: list[str] = []
@@ -58,4 +60,5 @@ def test_rebuild_on_another_machine_changes_nothing(lab, tmp_path):
         report = build_labs(labs=[lab], root=root, log=log.append)
     assert report.ok, "\n".join(map(str, report.errors.values()))
     written = [str(p.relative_to(root)) for p in report.written]
-    assert not written, f"a rebuild rewrote {', '.join(written)}: " + FIX.format(lab=lab) + "\n" + "\n".join(log)
+    fix = FIX.format(lab=lab) if src == REPO_ROOT else f"run `autograder --root {src.relative_to(REPO_ROOT)} build {lab}`"
+    assert not written, f"a rebuild rewrote {', '.join(written)}: " + fix + "\n" + "\n".join(log)

@@ -147,7 +147,7 @@ def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
 
     (tmp_path / "labs" / "source").mkdir(parents=True)
     (tmp_path / "labs" / "source" / f"{fx.LAB}.ipynb").write_bytes(
-        (fx.REPO / "labs" / "source" / f"{fx.LAB}.ipynb").read_bytes())
+        (fx.EXAMPLE / "labs" / "source" / f"{fx.LAB}.ipynb").read_bytes())
     assert run_demo(root=tmp_path, out=tmp_path / "out")
     table = capsys.readouterr().out
     assert "solution" in table and "release" in table and "full ✓" in table and "zero ✓" in table

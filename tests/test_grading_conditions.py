@@ -20,7 +20,7 @@ import pytest
 from autograder.build import build_labs, lab_paths
 from autograder.conditions import Conditions, fingerprint
 from autograder.grade import grade_submissions
-from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
 REAL_DATA = REPO_ROOT.parent / "shared" / "data"
 
@@ -48,7 +48,7 @@ def test_the_shell_does_not_change_a_grade(shell, tmp_path, monkeypatch):
     """With SEQLABS_* set to anything in the grader's shell, is the example solution full and the release 0?"""
     for var, value in shell.items():
         monkeypatch.setenv(var, value)
-    run = grade_built(REPO_ROOT, EXAMPLE_LAB, tmp_path)
+    run = grade_built(EXAMPLE_ROOT, EXAMPLE_LAB, tmp_path)
     assert run.ok, run.error
     assert scores(run) == {"solution": (7, 7, "graded"), "release": (0, 7, "graded")}
 
@@ -70,7 +70,7 @@ def test_the_shell_does_not_change_lab4s_grade(shell, tmp_path, monkeypatch):
 def test_conditions_without_a_key_are_refused_before_any_kernel(tmp_path, capsys):
     """Asked to grade in `class` without a class key, does the grader refuse, name the key it looked for
     and the build command, and run nothing?"""
-    run = grade_built(REPO_ROOT, EXAMPLE_LAB, tmp_path / "out", conditions=Conditions.of(profile="class"))
+    run = grade_built(EXAMPLE_ROOT, EXAMPLE_LAB, tmp_path / "out", conditions=Conditions.of(profile="class"))
     assert not run.ok and not run.results
     assert "no answer key for class profile, embedded data" in run.error
     assert f"autograder build {EXAMPLE_LAB} --profile class" in run.error

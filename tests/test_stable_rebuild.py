@@ -17,13 +17,13 @@ import pytest
 from autograder import values
 from autograder.build import build_labs, lab_paths
 from autograder.build.stable import TRAINED_RTOL, accepts, keep_committed, same_solution
-from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
 
 pytestmark = pytest.mark.xdist_group("build_lab0")
 
 
 def committed_key(lab: str = EXAMPLE_LAB) -> dict:
-    return json.loads(lab_paths(REPO_ROOT, lab)["key"].read_text())
+    return json.loads(lab_paths(EXAMPLE_ROOT, lab)["key"].read_text())
 
 
 def scaled(entry: dict, factor: float) -> dict:
@@ -85,7 +85,7 @@ def test_an_agreement_check_needs_the_same_target():
 
 def test_a_solution_differing_only_in_outputs_is_the_same():
     """Is a solution whose printed numbers differ the same, and one with another source or marks not?"""
-    text = lab_paths(REPO_ROOT, EXAMPLE_LAB)["solution"].read_text()
+    text = lab_paths(EXAMPLE_ROOT, EXAMPLE_LAB)["solution"].read_text()
     nb = nbformat.reads(text, as_version=4)
     printed = copy.deepcopy(nb)
     cell = next(c for c in printed.cells if c.cell_type == "code" and any(o.get("name") == "stdout"
