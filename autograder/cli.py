@@ -60,7 +60,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _condition_options(command: argparse.ArgumentParser, verb: str) -> None:
-    command.add_argument("--profile", choices=("fast", "class", "full"), default=None,
+    from autograder.mode import PROFILES
+
+    command.add_argument("--profile", choices=PROFILES, default=None,
                          help=f"{verb} this profile (default: fast, the committed keys'; "
                               "the shell's SEQLABS_PROFILE is not used)")
     command.add_argument("--data", metavar="DIR", default=None,

@@ -21,6 +21,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 from autograder.events import events_in_cell
+from autograder.conditions import DEFAULT_PROFILE as BUILD_PROFILE
 from autograder.mode import kernel_settings
 
 START_TRIES = 3  # a kernel that dies before its first cell ("Kernel died before replying to kernel_info") ...
@@ -48,7 +49,7 @@ class ExecutedNotebook:
         return [e for i in sorted(self.events) for e in self.events[i]]
 
 
-def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None,
+def kernel_env(*, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
                extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
     env = {**os.environ, **kernel_settings(mode, profile)}
@@ -61,7 +62,7 @@ def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None
     return env
 
 
-def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = "fast", data_dir: Path | None = None,
+def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
                      cwd: Path | None = None, timeout: float = 600.0, allow_errors: bool = True,
                      extra_env: Mapping[str, str] | None = None) -> ExecutedNotebook:
     """Execute a copy of ``nb`` top to bottom in a new kernel; ``nb`` is left as it was.
