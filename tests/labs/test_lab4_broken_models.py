@@ -14,11 +14,15 @@ adds ``class`` (minutes; ``benchmarks/bench_broken_models.py``).
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from lab4_broken import BROKEN, LAB, plan
-from labrun import run_master
+sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
+
+from lab4_broken import BROKEN, LAB, plan  # noqa: E402
+from labrun import run_master  # noqa: E402
 
 PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
 DATA_END = "check_helpers"  # data, vocabularies and loaders: shared by every run of a profile
