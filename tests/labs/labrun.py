@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 
@@ -46,20 +46,10 @@ class Run:
         return sum(j.earned for j in self.judged.values())
 
 
-@contextmanager
 def _environment(profile: str):
-    saved = {k: os.environ.get(k) for k in ("AUTOGRADER_MODE", "SEQLABS_PROFILE", "SEQLABS_DATA",
-                                            "SEQLABS_PROGRESS", "MPLBACKEND")}
-    os.environ.update({"AUTOGRADER_MODE": "record", "SEQLABS_PROFILE": profile, "SEQLABS_DATA": "",
-                       "SEQLABS_PROGRESS": "off", "MPLBACKEND": "Agg"})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """The kernel settings of a record run (restored afterwards)."""
+    return mock.patch.dict(os.environ, {"AUTOGRADER_MODE": "record", "SEQLABS_PROFILE": profile, "SEQLABS_DATA": "",
+                                        "SEQLABS_PROGRESS": "off", "MPLBACKEND": "Agg"})
 
 
 def code_cells(lab: str, bugs: tuple[Bug, ...] = ()) -> list[tuple[str, str]]:
@@ -138,3 +128,21 @@ def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after
     recorded["__namespace__"] = ns
     recorded["__events__"] = emitted
     return Run(judged=judged, values=recorded, seconds=time.perf_counter() - start)
+
+
+def assert_fails_exactly(run: Run, name: str, fails: set[str], may_fail: set[str], *, first_parts: set[str],
+                         trained: set[str]) -> None:
+    """The catalogue's assertion: ``run`` failed every block of ``fails`` that ran and nothing else
+    (``may_fail`` aside), and each failed ``trained`` block that runs on a failed ``first_parts``
+    block says which one to fix first."""
+    failed = run.failed()
+    fails = fails & set(run.judged)  # the blocks that ran (see the catalogues' plan)
+    print(f"\n{name}: failed {sorted(failed)} in {run.seconds:.0f} s; "
+          + "; ".join(f"{b}: {j.messages()[0]}" for b, j in run.judged.items() if not j.ok))
+    missed = fails - failed
+    assert not missed, f"{name}: blocks {sorted(missed)} still pass"
+    extra = failed - fails - may_fail
+    assert not extra, f"{name}: blocks {sorted(extra)} fail although the bug is not in them"
+    if failed & first_parts:
+        for block in failed & trained:
+            assert "which failed above" in (run.judged[block].note or ""), (block, run.judged[block].messages())

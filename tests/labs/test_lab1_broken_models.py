@@ -24,7 +24,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
 from lab1_broken import BROKEN, LAB, RNN_END, plan  # noqa: E402
-from labrun import run_master  # noqa: E402
+from labrun import assert_fails_exactly, run_master  # noqa: E402
 
 PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
 
@@ -43,16 +43,6 @@ def test_broken_model_fails_its_blocks_and_only_them(name, profile, rnn_part):
     bugs, fails, *rest = BROKEN[name]
     may_fail = rest[0] if rest else set()
     run = run_master(LAB, profile=profile, bugs=bugs, namespace=rnn_part[profile], **plan(name, cheap=True))
-    failed = run.failed()
-    fails = fails & set(run.judged)  # the blocks that ran (see lab1_broken.plan)
-    print(f"\n{name} [{profile}]: failed {sorted(failed)} in {run.seconds:.0f} s; "
-          + "; ".join(f"{b}: {j.messages()[0]}" for b, j in run.judged.items() if not j.ok))
-    missed = fails - failed
-    assert not missed, f"{name} [{profile}]: blocks {sorted(missed)} still pass"
-    extra = failed - fails - may_fail
-    assert not extra, f"{name} [{profile}]: blocks {sorted(extra)} fail although the bug is not in them"
-    # a trained block that fails because an earlier part failed says which one to fix first
-    for block in failed & {"rnn_trained", "rnn_predicted", "lstm_trained", "lstm_predicted"}:
-        used_failed = failed & {"rnn_forward", "rnn_gradcheck", "rnn_optim", "lstm_forward", "lstm_gradcheck"}
-        if used_failed:
-            assert "which failed above" in (run.judged[block].note or ""), (block, run.judged[block].messages())
+    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail,
+                         first_parts={"rnn_forward", "rnn_gradcheck", "rnn_optim", "lstm_forward", "lstm_gradcheck"},
+                         trained={"rnn_trained", "rnn_predicted", "lstm_trained", "lstm_predicted"})

@@ -22,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
 from lab4_broken import BROKEN, LAB, plan  # noqa: E402
-from labrun import run_master  # noqa: E402
+from labrun import assert_fails_exactly, run_master  # noqa: E402
 
 PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
 DATA_END = "check_helpers"  # data, vocabularies and loaders: shared by every run of a profile
@@ -41,14 +41,6 @@ def test_broken_model_fails_its_blocks_and_only_them(name, profile, data_part):
     bugs, fails, *rest = BROKEN[name]
     may_fail = rest[0] if rest else set()
     run = run_master(LAB, profile=profile, bugs=bugs, namespace=data_part[profile], **plan(name))
-    failed = run.failed()
-    fails = fails & set(run.judged)
-    print(f"\n{name} [{profile}]: failed {sorted(failed)} in {run.seconds:.0f} s; "
-          + "; ".join(f"{b}: {j.messages()[0]}" for b, j in run.judged.items() if not j.ok))
-    missed = fails - failed
-    assert not missed, f"{name} [{profile}]: blocks {sorted(missed)} still pass"
-    extra = failed - fails - may_fail
-    assert not extra, f"{name} [{profile}]: blocks {sorted(extra)} fail although the bug is not in them"
-    for block in failed & {"lstm_loss", "lstm_bleu", "gru_loss"}:
-        if failed & {"encoder", "decoder", "seq2seq", "gru_model"}:
-            assert "which failed above" in (run.judged[block].note or ""), (block, run.judged[block].messages())
+    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail,
+                         first_parts={"encoder", "decoder", "seq2seq", "gru_model"},
+                         trained={"lstm_loss", "lstm_bleu", "gru_loss"})
