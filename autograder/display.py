@@ -88,6 +88,11 @@ def block_html(result: BlockResult, *, trace: list[str] = ()) -> str:
     return "".join(parts)
 
 
+def hidden_summary(tally: dict[str, Any]) -> str:
+    """"2 of these 34 marks also depend on hidden checks ...": what the notebook's total cannot promise."""
+    return HIDDEN_SUMMARY.format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"]))
+
+
 def summary_text(tally: dict[str, Any]) -> str:
     """The per-section table and total of ``Tally.as_dict()`` as plain text."""
     rows = [(name, f"{fmt_points(s['earned'])}/{fmt_points(s['points'])}") for name, s in tally["sections"].items()]
@@ -97,7 +102,7 @@ def summary_text(tally: dict[str, Any]) -> str:
     lines += [f"{n:<{width}}  {m}" for n, m in rows]
     lines.append(f"{'total':<{width}}  {total}")
     if tally.get("hidden_points"):
-        lines.append(HIDDEN_SUMMARY.format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"])))
+        lines.append(hidden_summary(tally))
     if tally.get("mode", "student") != "student":
         lines.append(UNVERIFIED.format(mode=tally["mode"]))
     return "\n".join(lines)
@@ -112,8 +117,7 @@ def summary_html(tally: dict[str, Any]) -> str:
     return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally["lab"] or "lab")}: '
             f"{total} marks</b><table><tr><th>section</th><th>marks</th></tr>{cells}"
             f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table>"
-            + (f"<p>{HIDDEN_SUMMARY.format(hidden=fmt_points(tally['hidden_points']), points=fmt_points(tally['points']))}</p>"
-               if tally.get("hidden_points") else "")
+            + (f"<p>{html.escape(hidden_summary(tally))}</p>" if tally.get("hidden_points") else "")
             + (f"<p>{UNVERIFIED.format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
             + "</div>")
 

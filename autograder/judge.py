@@ -145,7 +145,14 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
         uses = (block_events.get(block_id) or {}).get("uses") or []
         if not judgement.ok and isinstance(uses, list):
             failed = [u for u in uses if isinstance(u, str) and u in judged and not judged[u].ok]
-            if failed:
-                judgement.note = (f"uses your {', '.join(failed)}, which failed above: fix "
-                                  f"{'it' if len(failed) == 1 else 'them'} first")
+            not_run = [u for u in failed if judged[u].error == BLOCK_NOT_RUN]
+            ran = [u for u in failed if u not in not_run]
+            notes = []
+            if ran:
+                it = "it" if len(ran) == 1 else "them"
+                notes.append(f"uses your {', '.join(ran)}, which failed above: fix {it} first")
+            if not_run:
+                cells = "its cell" if len(not_run) == 1 else "their cells"
+                notes.append(f"uses your {', '.join(not_run)}, which did not run: run {cells} first")
+            judgement.note = "; ".join(notes) or None
     return judged

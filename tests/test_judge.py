@@ -237,3 +237,13 @@ def test_grader_feedback_names_the_failed_block_a_block_uses():
     assert judged["q2_train"].as_dict()["note"]
     assert judged["q3_other"].ok and judged["q3_other"].note is None  # passed: nothing to say
     assert judged["q1_forward"].note is None
+
+
+def test_grader_feedback_says_a_used_block_did_not_run():
+    """Is a used block that never ran named as 'did not run', not as 'failed above'?"""
+    key = {"blocks": {"q1_forward": {"points": 1, "checks": []}, "q2_train": {"points": 1, "checks": []}},
+           "checks": {}}
+    blocks = [{"event": "block", "block": "q2_train", "points": 1, "error": "AssertionError: loss too high",
+               "uses": ["q1_forward"]}]
+    judged = judge_events(key, blocks, profile=PROFILE)
+    assert judged["q2_train"].note == "uses your q1_forward, which did not run: run its cell first"

@@ -18,11 +18,13 @@ BROKEN = {
     # h_t = tanh(U x_t + b): the recurrence is dropped, the network sees only the current token
     # and can only copy it forward ("b follows b"): it never counts.
     "rnn_copies_its_input": (
-        (Bug("rnn_step_forward_code", "h = tanh(x @ U.T + h_prev @ V.T + b_hidden)", "h = tanh(x @ U.T + b_hidden)"),),
+        (Bug("rnn_step_forward_code", "h = tanh(x @ U.T + h_prev @ V.T + b_hidden)",
+             "h = tanh(x @ U.T + b_hidden)"),),
         {"rnn_step_forward", "rnn_forward", "rnn_gradcheck"} | RNN_TRAINED),
     # the recurrent weight transposed in the forward step (the "a a a a a b b b b b")
     "rnn_transposed_recurrent_weight": (
-        (Bug("rnn_step_forward_code", "h = tanh(x @ U.T + h_prev @ V.T + b_hidden)", "h = tanh(x @ U.T + h_prev @ V + b_hidden)"),),
+        (Bug("rnn_step_forward_code", "h = tanh(x @ U.T + h_prev @ V.T + b_hidden)",
+             "h = tanh(x @ U.T + h_prev @ V + b_hidden)"),),
         {"rnn_step_forward", "rnn_forward", "rnn_gradcheck"} | RNN_TRAINED),
     # no backpropagation through time: each step gets only its own output's gradient
     "rnn_without_bptt": (
@@ -46,7 +48,8 @@ BROKEN = {
         (Bug("lstm_backward_code", '"o": do * o * (1.0 - o)}', '"o": -do * o * (1.0 - o)}'),),
         {"lstm_step_backward", "lstm_backward", "lstm_gradcheck"} | LSTM_TRAINED),
 }
-TRAINED_VALUES = ("rnn_trained.test_loss", "lstm_trained.test_loss", "lstm_vs_rnn.test_loss_difference", "rnn_predicted.ends", "lstm_predicted.ends")
+TRAINED_VALUES = ("rnn_trained.test_loss", "lstm_trained.test_loss", "lstm_vs_rnn.test_loss_difference",
+                  "rnn_predicted.ends", "lstm_predicted.ends")
 
 
 def trained_values(run) -> dict[str, float]:
