@@ -81,9 +81,11 @@ def judge_emitted(key: dict, emitted: list[dict], *, profile: str) -> dict[str, 
     reports = [{"event": "report", "check": e["check"], "value": e["value"]}
                for e in emitted if e["event"] == "record"]
     blocks = [e for e in emitted if e["event"] == "block"]
-    judged = judge.judge_events(key, reports + blocks, profile=profile)
     ran = {e["block"] for e in blocks}
-    return {b: j for b, j in judged.items() if b in ran}
+    # a partial run (start_at / stop_after / skip) is judged on the blocks it ran, so that its
+    # "uses your X" notes name only blocks that ran and failed
+    key = {**key, "blocks": {b: spec for b, spec in key["blocks"].items() if b in ran}}
+    return judge.judge_events(key, reports + blocks, profile=profile)
 
 
 def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after: str | None = None,
