@@ -40,9 +40,12 @@ BROKEN = {
         (Bug("fit_code", "params = sgd_update(params, grads, lr)", "sgd_update(params, grads, lr)"),),
         RNN_TRAINED | LSTM_TRAINED - {"lstm_vs_rnn"}, {"lstm_vs_rnn"}),
     # the LSTM's cell-state gradient forgets the forget gate: a wrong gradient, worse than the RNN
+    # (measured in class = fast: it still predicts the end of 15 or more of the 20 sequences, so the
+    # prediction check may pass; its test loss and the comparison with the RNN fail)
     "lstm_wrong_cell_gradient": (
         (Bug("lstm_backward_code", "dc_prev = dc_total * f", "dc_prev = dc_total"),),
-        {"lstm_step_backward", "lstm_backward", "lstm_gradcheck"} | LSTM_TRAINED),
+        {"lstm_step_backward", "lstm_backward", "lstm_gradcheck"} | LSTM_TRAINED - {"lstm_predicted"},
+        {"lstm_predicted"}),
     # the LSTM's output-gate gradient with the wrong sign
     "lstm_output_gate_sign": (
         (Bug("lstm_backward_code", '"o": do * o * (1.0 - o)}', '"o": -do * o * (1.0 - o)}'),),
