@@ -40,7 +40,7 @@ class _Grader:
     """Stands in for `autograder` in the lab's cells: judges each block as the grader would, for one profile."""
 
     def __init__(self, profile: str):
-        self.profile, self.blocks, self._block = profile, {}, None
+        self.profile, self.blocks, self.values, self._block = profile, {}, {}, None
 
     def init(self, *args, **kwargs):
         pass
@@ -62,9 +62,11 @@ class _Grader:
         pass
 
     def check_below(self, check_id, value, bound):
+        self.values[check_id] = value
         self._fail(verdict_bound(value, resolve_bound(bound, profile=self.profile), kind="below"))
 
     def check_above(self, check_id, value, bound):
+        self.values[check_id] = value
         self._fail(verdict_bound(value, resolve_bound(bound, profile=self.profile), kind="above"))
 
     def passed(self, block) -> bool:
@@ -396,16 +398,18 @@ def test_the_trained_result_blocks_reject_the_broken_models(lab, profile, capsys
         assert set(models) == set(expected)
         for name, model in models.items():
             grader.blocks.clear()
+            grader.values.clear()
             ns[variable] = model
             with contextlib.redirect_stdout(None):
                 _run(ns, cell)
             failed = {block for block in grader.blocks if not grader.passed(block)}
-            outcomes[cell, name] = sorted(failed)
+            outcomes[cell, name] = sorted(failed), dict(grader.values)
             if failed != expected[name]:
                 wrong.append(f"{cell} / {name}: lost {sorted(failed)}, should lose {sorted(expected[name])} "
                              f"({ {b: e for b, e in grader.blocks.items() if e} })")
     with capsys.disabled():
         print(f"\nlab 2 catalogue ({profile}):")
-        for (cell, name), failed in outcomes.items():
-            print(f"  {cell:22} {name:34} loses {failed}")
+        for (cell, name), (failed, measured) in outcomes.items():
+            shown = ", ".join(f"{check.split('.')[0]} {value:.4g}" for check, value in measured.items())
+            print(f"  {cell:22} {name:34} loses {failed}: {shown}")
     assert not wrong, "\n".join(wrong)
