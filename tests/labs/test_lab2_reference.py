@@ -385,6 +385,7 @@ def _namespace(lab, profile):
     return ns, grader
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["fast", "class"])
 def test_the_trained_result_blocks_reject_the_broken_models(lab, profile, capsys):
     """Does every broken model lose exactly the trained-result blocks it should, under this profile's bounds?"""
