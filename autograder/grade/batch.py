@@ -67,7 +67,7 @@ def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
     needed += [Path(spec.origin).parent for name in ("seqlabs",)
                if (spec := importlib.util.find_spec(name)) is not None and spec.origin]
     needed = [n.resolve() for n in needed]
-    candidates = {s.path.parent.resolve() for s in subs} | {out.resolve()}
+    candidates = {Path(s.path).parent.resolve() for s in subs} | {out.resolve()}
     return sorted(p for p in candidates if not any(p == n or p in n.parents for n in needed))
 
 
@@ -80,7 +80,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
     async def one(sub) -> None:
         try:
-            digest = hashlib.sha256(sub.path.read_bytes()).hexdigest()
+            digest = "" if sub.refused else hashlib.sha256(sub.path.read_bytes()).hexdigest()
         except OSError:
             digest = ""
         ckey = outputs.cache_key(f"{digest}:{settings}", lab.key_hash)

@@ -117,10 +117,10 @@ def links() -> dict[str, str]:
 def command(*, root: Path, workdir: Path, staging: Path | None, files: dict[str, str], argv: list[str],
             env: dict[str, str], uid: int, memory_mb: int) -> tuple[list[str], bytes]:
     """The command line that starts a fenced kernel and the configuration to write to its stdin."""
-    size = max(64, memory_mb // 4)
+    size = max(32, memory_mb // 8)  # /tmp gets twice this; all three count against memory_mb
     config = {"root": str(root), "ro": list(read_only_paths(env.get("SEQLABS_DATA"))), "links": links(),
               "workdir": str(workdir), "staging": str(staging) if staging else "", "files": files,
-              "tmp_mb": size, "shm_mb": size, "work_mb": size, "uid": uid, "nproc": NPROC,
+              "tmp_mb": 2 * size, "shm_mb": size, "work_mb": size, "uid": uid, "nproc": NPROC,
               "argv": argv, "env": env}
     unshare = shutil.which("unshare") or "unshare"
     cmd = [unshare, "-n", "-m", "-p", "--fork", "--kill-child", "--propagation", "private",

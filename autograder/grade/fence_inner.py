@@ -74,7 +74,7 @@ def main():
     work = root + c["workdir"]
     tmpfs(work, c["work_mb"], mode="0700")
     if c.get("staging"):
-        shutil.copytree(c["staging"], work, dirs_exist_ok=True, symlinks=False)
+        shutil.copytree(c["staging"], work, dirs_exist_ok=True, symlinks=True)
     for path, text in c["files"].items():
         os.makedirs(os.path.dirname(root + path), exist_ok=True)
         with open(root + path, "w") as f:

@@ -99,8 +99,7 @@ def _stored_names(code) -> set[str]:
     import dis
 
     return {i.argval for i in dis.get_instructions(code)
-            if i.opname in ("STORE_NAME", "STORE_GLOBAL", "IMPORT_NAME") and isinstance(i.argval, str)
-            and i.opname != "IMPORT_NAME"}
+            if i.opname in ("STORE_NAME", "STORE_GLOBAL") and isinstance(i.argval, str)}
 
 
 def _loaded_globals(code) -> set[str]:
@@ -120,6 +119,7 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
 
     import _hashlib
     import numpy
+    import numpy.random
 
     import autograder
     from autograder import checks, display, events, judge, marks, mode, tally, tokens, values
@@ -128,7 +128,7 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
     events._sealed = True  # noqa: SLF001 - the one place that turns the channel on (before the snapshot)
     write, hmac_digest, dumps, getframe = os.write, _hashlib.hmac_digest, json.dumps, sys._getframe
     modules = [autograder, checks, display, events, judge, marks, mode, tally, tokens, values,
-               json, json.encoder, json.decoder, numpy, sys.modules["builtins"]]
+               json, json.encoder, json.decoder, numpy, numpy.random, sys.modules["builtins"]]
     watched_modules = [m for m in modules if m is not sys.modules["builtins"]]
     snapshot: list = []  # taken when the first cell starts: the kernel has set itself up by then
     genuine = {id(c): c for m in watched_modules[:10] for v in vars(m).values()
@@ -219,8 +219,6 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
         state["last_top"] = top if top in top_level else None
         index = top_level.get(top)
         state["cell"] = index if index is not None else student.get(top, state["cell"])
-        if index == END_CELL:
-            return
 
     def hook(event: str, args: tuple) -> None:
         try:

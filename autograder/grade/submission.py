@@ -77,6 +77,8 @@ def scratch_copy(folder: Path, into: Path) -> None:
             if name.endswith(".ipynb") or name.startswith(".") or name in SHADOWING:
                 continue
             src = Path(dirpath) / name
+            if src.is_symlink():  # copied by the grader (root), a link could bring the key into scratch
+                continue
             try:
                 n = src.stat().st_size
             except OSError:
@@ -139,6 +141,8 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
     timings: dict[str, float] = {}
     base = dict(student=sub.student, path=str(sub.path), score=0.0, max_score=max_score(lab),
                 manual=_manual(lab), timings=timings)
+    if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
+        return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
     try:
         digest = content_hash(sub.path)
         nb = nbformat.read(sub.path, as_version=4)
