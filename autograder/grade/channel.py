@@ -19,6 +19,8 @@ from typing import Any
 
 from autograder.grade import seal
 
+MAX_BYTES = 256 << 20  # of records kept from one kernel; a kernel that floods the channel is not trusted
+
 
 @dataclass
 class Verdict:
@@ -40,6 +42,7 @@ class Channel:
         self.channel_r, self.channel_w = os.pipe()
         self._config, self._config_w = config, config_w
         self._lines: list[bytes] = []
+        self._flooded = False
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._writer = threading.Thread(target=self._feed, daemon=True)
 
@@ -67,12 +70,16 @@ class Channel:
             os.close(self._config_w)
 
     def _drain(self) -> None:
-        buf = b""
+        buf, kept = b"", 0
         try:
             while True:
                 chunk = os.read(self.channel_r, 1 << 16)
                 if not chunk:
                     break
+                kept += len(chunk)
+                if kept > MAX_BYTES:  # keep draining (the kernel must not block), keep nothing
+                    self._flooded, buf = True, b""
+                    continue
                 buf += chunk
                 *lines, buf = buf.split(b"\n")
                 self._lines.extend(lines)
@@ -94,6 +101,8 @@ class Channel:
     def verdict(self, *, kernel_alive: bool) -> Verdict:
         """Check every record; ``kernel_alive``: the kernel ran to the end (so ``end`` must be there)."""
         out = Verdict()
+        if self._flooded:
+            out.broken = f"the kernel wrote more than {MAX_BYTES >> 20} MiB to the grader's channel"
         expected, ended = 1, False
         for raw in list(self._lines):
             mac, _, body = raw.decode("utf-8", "replace").partition(" ")
@@ -103,7 +112,7 @@ class Channel:
                 continue
             record = json.loads(body)
             if record.get("seq") != expected:
-                out.broken = out.broken or f"records on the grader's channel are missing or out of order"
+                out.broken = out.broken or "records on the grader's channel are missing or out of order"
             expected = record.get("seq", expected) + 1
             if ended:
                 out.broken = out.broken or "records arrived after the end of the run"

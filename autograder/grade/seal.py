@@ -127,14 +127,12 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
 
     events._sealed = True  # noqa: SLF001 - the one place that turns the channel on (before the snapshot)
     write, hmac_digest, dumps, getframe = os.write, _hashlib.hmac_digest, json.dumps, sys._getframe
-    modules = [autograder, checks, display, events, judge, marks, mode, tally, tokens, values,
-               json, json.encoder, json.decoder, numpy, numpy.random, sys.modules["builtins"]]
-    watched_modules = [m for m in modules if m is not sys.modules["builtins"]]
+    own = [autograder, checks, display, events, judge, marks, mode, tally, tokens, values]
+    modules = [*own, json, json.encoder, json.decoder, numpy, numpy.random, sys.modules["builtins"]]
     snapshot: list = []  # taken when the first cell starts: the kernel has set itself up by then
-    genuine = {id(c): c for m in watched_modules[:10] for v in vars(m).values()
-               for f in _functions(v) for c in _nested(f.__code__)}
-    own_types = {id(v) for m in watched_modules[:10] for v in vars(m).values() if isinstance(v, type)}
-    own_functions = {id(f) for m in watched_modules[:10] for v in vars(m).values() for f in _functions(v)}
+    genuine = {id(c): c for m in own for v in vars(m).values() for f in _functions(v) for c in _nested(f.__code__)}
+    own_types = {id(v) for m in own for v in vars(m).values() if isinstance(v, type)}
+    own_functions = {id(f) for m in own for v in vars(m).values() for f in _functions(v)}
     run_code = {id(c) for c in _nested(InteractiveShell.run_code.__code__)}
 
     trusted: dict[tuple, int] = {}  # fingerprint -> restored cell index
