@@ -92,11 +92,13 @@ class Channel:
         """Wait for the kernel's end of the channel to close (the kernel is dead), then close ours."""
         if self._reader.is_alive():
             self._reader.join(timeout)
-        for fd in (self.channel_r,):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        if self._reader.is_alive() or self.channel_r < 0:
+            return  # still reading (a kernel that would not die): the daemon thread keeps its fd
+        fd, self.channel_r = self.channel_r, -1  # closed once: a reused fd number is someone else's
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
     def verdict(self, *, kernel_alive: bool) -> Verdict:
         """Check every record; ``kernel_alive``: the kernel ran to the end (so ``end`` must be there)."""

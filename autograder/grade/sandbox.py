@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,9 @@ MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory"
 KERNEL_START_TIMEOUT = 60.0  # s; a cold torch import on a busy 2-core box stays well under
 POLL = 0.2  # s between liveness/memory/deadline checks while a cell runs
 MAX_ERROR_CHARS = 500  # of one cell's error kept for the results
+START_TRIES = 3  # a kernel that does not start (a busy machine) is tried this often ...
+START_PAUSE = 2.0  # s, times the attempt number, between tries
+START_LOG_CHARS = 1000  # of the kernel's start-up output kept when it never started
 
 
 @dataclass
@@ -168,31 +172,24 @@ async def execute(
     kc: AsyncKernelClient | None = None
     result = Execution(status="ok", fenced=fenced)
     sources = {i: str(c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"}
-    channel = Channel(sources, set(restored))
+    channel: Channel | None = None
+    kpid = 0
     try:
         started = time.monotonic()
-        preexec = functools.partial(_limit_memory, memory_mb)
-        kenv = {**env, **channel.env()}
-        if fenced:
-            proc, conn_info, kpid = await _start_fenced(rundir, workdir, kenv, memory_mb, channel, preexec)
-        else:
-            conn, _ = write_connection_file(str(rundir / "kernel.json"), transport="ipc", ip=str(rundir / "k"))
-            proc = subprocess.Popen(
-                kernel_command(conn, list(hide)), cwd=workdir, env=kenv, pass_fds=channel.fds(),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=preexec,
-            )
-            conn_info, kpid = conn, proc.pid
-        channel.started()
-        kc = AsyncKernelClient()
-        if isinstance(conn_info, dict):
-            kc.load_connection_info(conn_info)
-        else:
-            kc.load_connection_file(conn_info)
-        kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
-        problem = await _wait_for_ready(kc, proc)
+        for attempt in range(1, START_TRIES + 1):
+            channel = Channel(sources, set(restored))
+            proc, kc, kpid, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
+                                                          memory_mb=memory_mb, channel=channel, fenced=fenced)
+            if not problem:
+                break
+            _stop(proc, kc)
+            channel.close()
+            proc = kc = None
+            if attempt < START_TRIES:
+                await asyncio.sleep(START_PAUSE * attempt)
         if problem:
-            result.status, result.detail = "error", f"the kernel did not start: {problem}"
+            result.status = "error"
+            result.detail = f"the kernel did not start ({START_TRIES} tries): {problem}"
             return result
         result.kernel_start_s = time.monotonic() - started
         deadline = time.monotonic() + timeout
@@ -221,43 +218,73 @@ async def execute(
         result.status, result.detail = "error", f"could not run the notebook: {type(err).__name__}: {err}"
         return result
     finally:
-        if kc is not None:
-            kc.stop_channels()
-        if proc is not None:
-            _kill_group(proc.pid)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        channel.close()
-        verdict = channel.verdict(kernel_alive=result.status == "ok")
-        result.events, result.tampering, result.broken = verdict.events, verdict.tampering, verdict.broken
+        _stop(proc, kc)
+        if channel is not None:
+            channel.close()
+            verdict = channel.verdict(kernel_alive=result.status == "ok")
+            result.events, result.tampering, result.broken = verdict.events, verdict.tampering, verdict.broken
         shutil.rmtree(rundir, ignore_errors=True)
 
 
 FENCED_WORKDIR = "/scratch"
 
 
-async def _start_fenced(rundir, workdir, env, memory_mb, channel, preexec):
-    """Start a fenced kernel: (process, connection info for the grader, the kernel's pid)."""
-    info_file, _ = write_connection_file(str(rundir / "kernel.json"), transport="ipc",
+async def _start_kernel(rundir: Path, attempt: int, *, workdir: Path, env: dict[str, str], hide,
+                        memory_mb: int, channel: Channel, fenced: bool
+                        ) -> tuple[subprocess.Popen, AsyncKernelClient, int, str]:
+    """Start a kernel (fenced or not) under the seal and wait until it answers: ``(process, client,
+    kernel pid, "")``, or why it did not start as the last string (with the tail of its start-up log)."""
+    preexec = functools.partial(_limit_memory, memory_mb)
+    kenv = {**env, **channel.env()}
+    if fenced:
+        proc, conn_info, kpid = await _start_fenced(rundir, attempt, workdir, kenv, memory_mb, channel, preexec)
+    else:
+        conn, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
+                                        ip=str(rundir / f"k{attempt}"))
+        proc = subprocess.Popen(
+            kernel_command(conn, list(hide)), cwd=workdir, env=kenv, pass_fds=channel.fds(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=preexec,
+        )
+        conn_info, kpid = conn, proc.pid
+    channel.started()
+    log = _Tail(proc.stdout)
+    kc = AsyncKernelClient()
+    if isinstance(conn_info, dict):
+        kc.load_connection_info(conn_info)
+    else:
+        kc.load_connection_file(conn_info)
+    kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
+    problem = "" if kpid else f"the fenced kernel did not start (exit code {proc.poll()})"
+    problem = problem or await _wait_for_ready(kc, proc)
+    if problem:
+        await asyncio.sleep(0.2)  # let the reader catch the last lines of a kernel that exited
+        tail = log.text()
+        problem += f"; start-up log: {tail}" if tail else "; the start-up log is empty"
+    return proc, kc, kpid, problem
+
+
+async def _start_fenced(rundir, attempt, workdir, env, memory_mb, channel, preexec):
+    """Start a fenced kernel: (process, connection info for the grader, the kernel's pid or 0)."""
+    info_file, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
                                          ip=f"{fencing.SOCKET_DIR}/k")
     text = Path(info_file).read_text()
     uid = fencing.next_uid()
     inner_conn = f"{fencing.SOCKET_DIR}/kernel.json"
+    root = rundir / f"root{attempt}"
     cmd, config = fencing.command(
-        root=rundir / "root", workdir=Path(FENCED_WORKDIR), staging=workdir, files={inner_conn: text},
+        root=root, workdir=Path(FENCED_WORKDIR), staging=workdir, files={inner_conn: text},
         argv=kernel_argv(inner_conn), env=fencing.fence_env(env, Path(FENCED_WORKDIR), uid), uid=uid,
         memory_mb=memory_mb)
-    (rundir / "root").mkdir(mode=0o700)
+    root.mkdir(mode=0o700)
     proc = subprocess.Popen(cmd, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                            pass_fds=channel.fds(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=preexec)
+                            pass_fds=channel.fds(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec)
     proc.stdin.write(config)
     proc.stdin.close()
-    kpid = None
+    kpid = 0
     waited = time.monotonic()
-    while kpid is None and time.monotonic() - waited < KERNEL_START_TIMEOUT and proc.poll() is None:
+    while not kpid and time.monotonic() - waited < KERNEL_START_TIMEOUT and proc.poll() is None:
         try:
             children = psutil.Process(proc.pid).children()
         except psutil.Error:
@@ -266,8 +293,6 @@ async def _start_fenced(rundir, workdir, env, memory_mb, channel, preexec):
             kpid = children[0].pid
         else:
             await asyncio.sleep(0.01)
-    if kpid is None:
-        raise RuntimeError(f"the fenced kernel did not start (exit code {proc.poll()})")
     info = json.loads(text)
     info["ip"] = f"/proc/{kpid}/root{fencing.SOCKET_DIR}/k"
     return proc, info, kpid
@@ -283,6 +308,35 @@ def _private_usage(paths: list[str]) -> int:
             continue
         total += (st.f_blocks - st.f_bfree) * st.f_frsize
     return total
+
+
+class _Tail:
+    """Drains a child's output pipe in a thread (so the child never blocks on it), keeping its last bytes."""
+
+    def __init__(self, pipe) -> None:
+        self._kept = bytearray()
+        self._thread = threading.Thread(target=self._drain, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, pipe) -> None:
+        with pipe:
+            for chunk in iter(lambda: pipe.read1(4096), b""):
+                self._kept = (self._kept + chunk)[-START_LOG_CHARS:]
+
+    def text(self) -> str:
+        return bytes(self._kept).decode(errors="replace").strip()
+
+
+def _stop(proc: subprocess.Popen | None, kc: AsyncKernelClient | None) -> None:
+    """Close the client's channels and kill the kernel's whole process group."""
+    if kc is not None:
+        kc.stop_channels()
+    if proc is not None:
+        _kill_group(proc.pid)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 async def _wait_for_ready(kc: AsyncKernelClient, proc: subprocess.Popen) -> str:
