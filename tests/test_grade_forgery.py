@@ -98,6 +98,9 @@ def attacks(root: Path) -> dict[str, nbformat.NotebookNode]:
         "import autograder.values as _values\n_enc = _values.encode\n"
         "_values.encode = lambda v: _enc('forget') if isinstance(v, str) else _enc(v)"))
     out["patched_numpy"] = fx.with_cell(release, "q4_code", "np.mean = lambda *a, **k: 0.99")
+    out["rebinds_locked_import"] = fx.with_cell(release, "q1_code", (
+        "import types, numpy\nnp = types.ModuleType('numpy')\nnp.__dict__.update(numpy.__dict__)\n"
+        "np.mean = lambda *a, **k: 0.99"))
     out["settrace"] = fx.with_cell(release, "setup", "import sys\nsys.settrace(lambda *a: None)")
     out["gc_hunt"] = fx.with_cell(release, "setup", "import gc\n_all = gc.get_objects()")
     out["ctypes_peek"] = fx.with_cell(release, "setup", "import ctypes\n_b = ctypes.string_at(id(1), 8)")
@@ -200,12 +203,11 @@ def forgery(root, tmp_path_factory):
     return run, {r["student"]: r for r in run.results}, out, folder
 
 
-FORGERIES = ["hook_display", "hook_checks", "display_publisher", "audit_direct", "raw_channel_write",
-             "patched_encoder", "patched_numpy", "settrace", "gc_hunt", "ctypes_peek", "input_transformer",
-             "exec_restored", "gradient_reports_itself", "plain_assignments", "impossible_loss", "key_reader",
+HELD = ["hook_checks", "audit_direct", "raw_channel_write", "patched_encoder", "patched_numpy",
+        "rebinds_locked_import", "settrace", "gc_hunt", "ctypes_peek", "input_transformer", "exec_restored",
+        "gradient_reports_itself"]
+FORGERIES = [*HELD, "hook_display", "display_publisher", "plain_assignments", "impossible_loss", "key_reader",
              "impostor"]
-HELD = ["hook_checks", "audit_direct", "raw_channel_write", "patched_encoder", "patched_numpy", "settrace",
-        "gc_hunt", "ctypes_peek", "input_transformer", "exec_restored", "gradient_reports_itself"]
 
 
 def test_every_submission_has_a_row(forgery):

@@ -147,7 +147,8 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
                 stores[top] = _stored_names(code)
             for c in _nested(code):
                 (trusted if index in restored or index == END_CELL else student).setdefault(fingerprint(c), index)
-    state = {"seq": 0, "cell": None, "last_top": None, "ns": None, "locked": {}, "ended": False, "fps": {}}
+    state = {"seq": 0, "cell": None, "last_top": None, "ns": None, "locked": {}, "ended": False,
+             "fps": {}, "loads": {}}
 
     def fp(code):
         known = state["fps"].get(code)  # code objects compare by value: an equal code has the same fingerprint
@@ -178,7 +179,10 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
                 if live.get(attr, obj) is not obj or attr not in live:
                     reasons.append(f"{name}.{attr} was replaced")
         code = frame.f_code
-        for name in _loaded_globals(code) & set(state["locked"]):
+        loads = state["loads"].get(code)
+        if loads is None:
+            loads = state["loads"][code] = _loaded_globals(code)
+        for name in loads & set(state["locked"]):
             if frame.f_globals.get(name, state["locked"][name]) is not state["locked"][name]:
                 reasons.append(f"{name!r}, bound by a locked cell, was rebound")
         return reasons[:10]
