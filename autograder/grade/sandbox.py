@@ -377,8 +377,6 @@ async def _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result,
             kind, content = msg["msg_type"], msg["content"]
             if kind == "status" and content.get("execution_state") == "idle":
                 return "ok"
-            if kind == "stream" and os.environ.get("SEQLABS_DEBUG_KERNEL"):
-                print(f"[cell {index}]", content.get("text", ""), end="", file=sys.stderr)
             if kind == "error":
                 text = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
                 result.cell_errors[index] = text[:MAX_ERROR_CHARS]
