@@ -49,6 +49,8 @@ def _grade(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         memory_mb=args.memory_mb,
+        unfenced=args.unfenced,
+        release=args.release,
     )
     return 0 if result.ok else 1
 
@@ -102,6 +104,10 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, metavar="S",
                        help="wall-clock limit per notebook in s (default by profile: fast 600, class 3600, full 43200)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
+    grade.add_argument("--unfenced", action="store_true",
+                       help="grade even where kernels cannot be fenced in (trusted submissions only)")
+    grade.add_argument("--release", action="append", default=[], metavar="STUDENT",
+                       help="give a student's blocks held for review the marks they were judged to earn")
     _condition_options(grade, "grade under")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")
     grade.set_defaults(run=_grade)
