@@ -1,8 +1,9 @@
-"""Command line: `autograder build | grade | demo`.
+"""Command line: `autograder build | grade | demo | bundle | handgrade | export`.
 
 A thin layer over keyword-only Python functions whose defaults live with them:
 `autograder.build.build_labs`, `autograder.grade.grade_submissions` and
-`autograder.demo.run_demo`.
+`autograder.demo.run_demo`; the instructor's term commands are in
+`autograder.instructor_cli`.
 """
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="out/demo", metavar="DIR", help="where the gradebook goes")
     demo.set_defaults(run=_demo)
+
+    from autograder.instructor_cli import add_commands
+
+    add_commands(commands)
     return parser
 
 

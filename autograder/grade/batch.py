@@ -138,7 +138,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                                          progress=progress))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
-                          results=results)
+                          results=results, released=spec.released)
         write_s = time.perf_counter() - t0
     except Exception as err:  # the grader's own failure: say so, exit non-zero
         print(f"autograder grade: the grader failed: {type(err).__name__}: {err}", file=sys.stderr)
