@@ -87,6 +87,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if argv is None:  # the command line: a --root checkout runs on its own packages (autograder.checkout)
+        from autograder.checkout import use_checkout
+
+        use_checkout(Path(args.root), sys.argv[1:])
     return args.run(args)
 
 

@@ -34,9 +34,6 @@ def _handgrade(args: argparse.Namespace) -> int:
             for path in handgrade.export_sheets(Path(args.out), root=Path(args.root)):
                 print(f"wrote {path}")
             return 0
-        if args.sheet is None:
-            return _fail(ValueError("`handgrade import` needs the filled sheet: "
-                                    "autograder handgrade import --out DIR DIR/handgrading/scores.csv"))
         report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
     except (handgrade.HandGradeError, FileNotFoundError) as err:
         return _fail(err)
@@ -78,10 +75,14 @@ def add_commands(commands) -> None:
         description="export: OUT/handgrading/<question>.html (every answer side by side) and scores.csv. "
         "import: validate the filled sheet (nothing changes on an error) and update the gradebook, "
         "results and feedback in OUT.")
-    hand.add_argument("action", choices=["export", "import"])
-    hand.add_argument("sheet", nargs="?", metavar="SHEET", help="the filled scores.csv (import)")
-    hand.add_argument("--out", required=True, metavar="DIR", help="the output folder of `autograder grade`")
-    hand.set_defaults(run=_handgrade)
+    actions = hand.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("export", "write OUT/handgrading/<question>.html and scores.csv"),
+                         ("import", "validate a filled score sheet and update OUT's grades and feedback")):
+        sub = actions.add_parser(action, help=text, description=text)
+        sub.add_argument("--out", required=True, metavar="DIR", help="the output folder of `autograder grade`")
+        if action == "import":
+            sub.add_argument("sheet", metavar="SHEET", help="the filled scores.csv")
+        sub.set_defaults(run=_handgrade)
 
     from autograder.grade.export import FORMATS
 

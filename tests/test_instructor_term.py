@@ -366,3 +366,15 @@ def test_github_classroom_workflow_reports_the_points(root, tmp_path):
     data = json.loads(base64.b64decode(line[len("result="):]))
     jsonschema.validate(data, GITHUB_SCHEMA)
     assert (sum(t["score"] for t in data["tests"]), data["max_score"]) == (3, 7)
+
+
+def test_cli_handgrade_import_reports_a_bad_sheet(out, root, capsys):
+    """Does `autograder handgrade import --out OUT SHEET` exit 1 naming the row, then 0 once the sheet is fixed?"""
+    parse = make_parser().parse_args
+    args = parse(["--root", str(root), "handgrade", "export", "--out", str(out)])
+    assert args.run(args) == 0
+    sheet = fill(out, {"carol": ("5", "")})
+    args = parse(["--root", str(root), "handgrade", "import", "--out", str(out), str(sheet)])
+    assert args.run(args) == 1 and "scores.csv row 4 (student 'carol'" in capsys.readouterr().err
+    fill(out, {"carol": ("1", "")})
+    assert args.run(args) == 0 and "1 grades changed" in capsys.readouterr().out
