@@ -1,6 +1,8 @@
 """BuildError: what went wrong in which lab and cell, and how to fix it."""
 from __future__ import annotations
 
+from autograder.lab import grade_id_of  # noqa: F401  (re-exported: every BuildError names its cell by it)
+
 
 class BuildError(Exception):
     """A master notebook cannot be built.
@@ -27,8 +29,3 @@ class BuildError(Exception):
 
     def __str__(self) -> str:
         return f"{self.lab}: {self.where}: {self.problem}\n    fix: {self.fix}"
-
-
-def grade_id_of(cell) -> str | None:
-    """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or None

@@ -14,6 +14,8 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, ClearSolutions,
                                     ComputeChecksums, LockCells, NbGraderPreprocessor)
 
+from autograder.lab import strip_hidden_tests  # noqa: F401  (re-exported: the release drops the same regions)
+
 from autograder.build.validate import REGIONS, init_call
 
 HIDDEN_BEGIN = REGIONS[1][0]
@@ -59,12 +61,6 @@ def make_release(source: NotebookNode, lab: str, tokens: Mapping[str, str]) -> N
     resources = {"lab": lab, "tokens": dict(tokens)}
     for preprocessor in RELEASE_PIPELINE:
         nb, resources = preprocessor().preprocess(nb, resources)
-    return nb
-
-
-def strip_hidden_tests(source: NotebookNode) -> NotebookNode:
-    """The master without its hidden-test regions (solutions kept), by nbgrader's ClearHiddenTests."""
-    nb, _ = ClearHiddenTests().preprocess(copy.deepcopy(source), {})
     return nb
 
 

@@ -55,7 +55,7 @@ def load_run(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ExportError(f"no {path}: grade first (`autograder grade --lab LAB --out {folder} SUBMISSIONS`)")
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != "seqlabs-results/1":
+    if data.get("format") not in ("seqlabs-results/1", "seqlabs-results/2"):
         raise ExportError(f"{path} is not a results file of `autograder grade`")
     for r in data["submissions"]:
         r.setdefault("totals", totals(r))

@@ -26,6 +26,8 @@ import html
 import re
 from typing import Any, Iterable, Mapping
 
+from autograder.lab import grade_id_of
+
 CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
     ".ok{color:#176617}.bad{color:#a31515}.pending{color:#7a5b00}"
@@ -137,13 +139,13 @@ def _manual_box(gid: str, m: Mapping[str, Any]) -> str:
             f"[{num(m['points'])} marks]</div>")
 
 
-def _grade_id(cell: Mapping[str, Any]) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or None
-
-
 def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = None, *,
-                  released: Any | None = None, key: Mapping[str, Any] | None = None) -> str:
-    """One student's page; ``notebook`` (nbformat v4) is what they handed in (None: unreadable)."""
+                  released: Any | None = None, key: Mapping[str, Any] | None = None,
+                  graded_under: str | None = None) -> str:
+    """One student's page; ``notebook`` (nbformat v4) is what they handed in (None: unreadable).
+
+    ``graded_under``: the grading conditions in words ("fast profile, embedded data").
+    """
     t = totals(result)
     blocks = result["blocks"]
     by_cell: dict[str, list[str]] = {}
@@ -159,15 +161,17 @@ def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = No
         f"Autograded: <b>{num(t['score'])} / {num(t['max_score'])}</b>; graded by hand: "
         f"<b>{num(t['hand'])} / {num(t['hand_max'])}</b>{pending}.</p>",
     ]
+    if graded_under:
+        head.append(f'<p class="conditions">Graded under: {_esc(graded_under)}.</p>')
     if result["status"] != "graded" and result.get("detail"):
         head.append(f'<p class="bad">{_esc(str(result["detail"]).split("; review:")[0])}</p>')
     head.append("</div>")
     body: list[str] = []
     shown: set[str] = set()
-    released_cells = {(_grade_id(c)): c for c in (released.cells if released is not None else []) if _grade_id(c)}
+    released_cells = {(grade_id_of(c)): c for c in (released.cells if released is not None else []) if grade_id_of(c)}
     manual = result.get("manual", {})
     for cell in (notebook.cells if notebook is not None else []):
-        gid = _grade_id(cell)
+        gid = grade_id_of(cell)
         if cell.get("cell_type") == "markdown":
             body.append(f'<div class="cell md">{_markdown(_text(cell.get("source", "")))}</div>')
         elif cell.get("cell_type") == "code":

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 import nbformat
 
 from autograder.atomic import write_atomic
+from autograder.lab import cell_index, grade_id_of
 
 STORE = "hand_grades.json"
 FORMAT = "seqlabs-hand-grades/1"
@@ -52,12 +53,12 @@ class ImportReport:
 
 
 def answer_text(nb: Any, gid: str) -> str | None:
-    """The source of the cell ``gid`` in ``nb`` (None: no such cell)."""
-    for cell in getattr(nb, "cells", []):
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid:
-            source = cell.get("source", "")
-            return "".join(source) if isinstance(source, list) else str(source)
-    return None
+    """The source of the cell ``gid`` in ``nb`` (None: no such cell, or no notebook)."""
+    index = cell_index(nb, gid) if nb is not None else None
+    if index is None:
+        return None
+    source = nb.cells[index].get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def answer_sha(text: str | None) -> str:
@@ -125,13 +126,20 @@ def _load_run(out: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def run_conditions(run: Mapping[str, Any]) -> Any:
+    """The grading conditions a results file states (format 1 had only the profile)."""
+    from autograder.conditions import Conditions
+
+    stated = run.get("conditions") or {"profile": run.get("profile", "fast")}
+    return Conditions(**{k: v for k, v in stated.items() if k in ("profile", "data")})
+
+
 def _source_cells(root: Path, lab: str) -> tuple[Any | None, dict[str, int]]:
     path = Path(root) / "labs" / "source" / f"{lab}.ipynb"
     if not path.is_file():
         return None, {}
     nb = nbformat.read(path, as_version=4)
-    return nb, {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)
-                if c.metadata.get("nbgrader", {}).get("grade_id")}
+    return nb, {grade_id_of(c): i for i, c in enumerate(nb.cells) if grade_id_of(c)}
 
 
 def _render(text: str | None) -> str:
@@ -289,7 +297,7 @@ def import_sheet(out: Path, sheet: Path, *, root: Path = Path(".")) -> ImportRep
     if changed:
         write_atomic(out / STORE, json.dumps({"format": FORMAT, "lab": lab, "grades": grades},
                                              indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-        outputs.write_all(out, lab=lab, key=key, key_hash=run["key_hash"], profile=run["profile"],
+        outputs.write_all(out, lab=lab, key=key, key_hash=run["key_hash"], conditions=run_conditions(run),
                           results=results, released=released)
     applied = apply_grades(results, grades, answers)
     graded = sum(m["status"] == "graded" for r in applied for m in r["manual"].values())

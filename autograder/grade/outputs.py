@@ -1,7 +1,10 @@
 """Write a grading run's outputs, each atomically (``autograder.atomic.write_atomic``).
 
-DIR/gradebook.csv      one row per submission: student, lab, score, max_score, status, detail,
-                       then one column per block (points earned) and per manual cell ("pending")
+Every file states the grading conditions (profile and data) the grades were computed under.
+
+DIR/gradebook.csv      one row per submission: student, lab, profile, data, score, max_score, status, detail,
+                       then one column per block (points earned) and per manual cell (its score or
+                       "pending"), then pending_marks, total and total_max (hand-graded marks included)
 DIR/results.json       every block and check with its outcome and message, flags, timings
 DIR/feedback/<s>.html  the student's own notebook rendered with ✓/✘, marks and messages at each test
                        cell and the hand-graded scores (``feedback``), never a key value
@@ -19,12 +22,13 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from autograder.atomic import write_atomic
+from autograder.atomic import replace_all, write_atomic
+from autograder.conditions import Conditions
 from autograder.grade import feedback, handgrade
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
-HEAD = ["student", "lab", "score", "max_score", "status", "detail"]
+HEAD = ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
 TAIL = ["pending_marks", "total", "total_max"]  # marks still to grade by hand; autograded + hand-graded
 
 
@@ -32,13 +36,20 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]]) -> str:
+def _conditions(conditions: Conditions) -> dict[str, str]:
+    """The grading conditions as every output states them."""
+    return {"profile": conditions.profile, "data": conditions.data}
+
+
+def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]],
+                  conditions: Conditions = Conditions()) -> str:
     blocks, manual = list(key["blocks"]), list(key.get("manual", {}))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual] + TAIL)
     for r in results:
-        row = [r["student"], lab, _num(r["score"]), _num(r["max_score"]), r["status"], r["detail"]]
+        row = [r["student"], lab, conditions.profile, conditions.data, _num(r["score"]), _num(r["max_score"]),
+               r["status"], r["detail"]]
         row += [_num(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
         row += [_manual_cell(r.get("manual", {}).get(gid)) for gid in manual]
         t = feedback.totals(r)
@@ -51,20 +62,23 @@ def _manual_cell(m: dict[str, Any] | None) -> str:
     return _num(m["score"]) if m and m.get("status") == "graded" else "pending"
 
 
-def results_json(lab: str, key_hash: str, profile: str, results: list[dict[str, Any]]) -> str:
+def results_json(lab: str, key_hash: str, conditions: Conditions, results: list[dict[str, Any]]) -> str:
     public = [{**{k: v for k, v in r.items() if k not in ("grader_failed", "totals")}, "totals": feedback.totals(r)}
               for r in results]
-    return json.dumps({"format": "seqlabs-results/1", "lab": lab, "profile": profile,
+    return json.dumps({"format": "seqlabs-results/2", "lab": lab, "conditions": _conditions(conditions),
                        "key_hash": key_hash, "submissions": public}, indent=1, sort_keys=False) + "\n"
 
 
-def feedback_html(lab: str, r: dict[str, Any]) -> str:
+def feedback_html(lab: str, r: dict[str, Any], conditions: Conditions = Conditions()) -> str:
     """The student's page without their notebook (``feedback.feedback_page``): totals and every verdict."""
-    return feedback.feedback_page(lab, r, None)
+    return feedback.feedback_page(lab, r, None, graded_under=conditions.describe())
 
 
-def junit_xml(lab: str, results: list[dict[str, Any]]) -> str:
+def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = Conditions()) -> str:
     suites = []
+    properties = ("    <properties>\n" + "".join(
+        f"      <property name={quoteattr(k)} value={quoteattr(v)}/>\n" for k, v in _conditions(conditions).items())
+        + "    </properties>")
     for r in results:
         cases, suite = [], f"{lab}.{r['student']}"
         for block_id, b in r["blocks"].items():
@@ -88,13 +102,13 @@ def junit_xml(lab: str, results: list[dict[str, Any]]) -> str:
             f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" "
             f"failures=\"{failures}\" errors=\"{errors}\" "
             f"skipped=\"{sum(m.get('status') != 'graded' for m in r['manual'].values())}\">\n"
-            + "\n".join(cases) + "\n  </testsuite>")
+            + "\n".join([properties, *cases]) + "\n  </testsuite>")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>\n"
 
 
 def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
     """(the key, the released master) of ``lab`` under ``root``, to rewrite a run's outputs."""
-    from autograder.build.release import strip_hidden_tests
+    from autograder.lab import strip_hidden_tests
 
     key_path = Path(root) / "labs" / "keys" / f"{lab}.json"
     if not key_path.is_file():
@@ -108,24 +122,27 @@ def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
     return json.loads(key_path.read_text(encoding="utf-8")), released
 
 
-def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, profile: str,
+def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, conditions: Conditions,
               results: Iterable[dict[str, Any]], released: Any | None = None) -> None:
-    """Every output of a run; the grades in ``out/hand_grades.json`` are applied first.
+    """Every output of the run, replaced all at once (a failure while writing overwrites none of them).
 
-    ``released``: the master without hidden tests, whose test cells the feedback
-    pages show (default: the student's own copies of them).
+    The grades in ``out/hand_grades.json`` are applied first. ``released``: the
+    master without hidden tests, whose test cells the feedback pages show
+    (default: the student's own copies of them).
     """
     results = sorted(results, key=lambda r: r["student"])
     notebooks = {r["student"]: handgrade.read_notebook(r["path"]) for r in results}
     answers = {s: {g: handgrade.answer_sha(handgrade.answer_text(nb, g)) for g in key.get("manual", {})}
                for s, nb in notebooks.items() if nb is not None}
     results = handgrade.apply_grades(results, handgrade.load_grades(out), answers)
-    for r in results:
-        page = feedback.feedback_page(lab, r, notebooks[r["student"]], released=released, key=key)
-        write_atomic(out / "feedback" / f"{r['student']}.html", page)
-    write_atomic(out / "results.json", results_json(lab, key_hash, profile, results))
-    write_atomic(out / "junit.xml", junit_xml(lab, results))
-    write_atomic(out / "gradebook.csv", gradebook_csv(lab, key, results))
+    files = [(out / "feedback" / f"{r['student']}.html",
+              feedback.feedback_page(lab, r, notebooks[r["student"]], released=released, key=key,
+                                     graded_under=conditions.describe()))
+             for r in results]
+    files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),
+              (out / "junit.xml", junit_xml(lab, results, conditions)),
+              (out / "gradebook.csv", gradebook_csv(lab, key, results, conditions))]
+    replace_all(files)
 
 
 def cache_key(content_hash: str, key_hash: str) -> str:
