@@ -93,14 +93,17 @@ and `wheels/{wheel}`, the `seqlabs` library the labs use plus the
 ## Install (once)
 
 You need Python 3.11. In this folder, make a virtual environment and install
-the wheel with the pinned versions (the first install downloads PyTorch, CPU
-build, and the other packages from the package index; nothing is downloaded
-while you work):
+the wheel with the pinned versions (the install downloads PyTorch and the
+other packages from the package index once; nothing is downloaded while you
+work):
 
 ```bash
 python3.11 -m venv .venv
 .venv/bin/pip install -c constraints.txt wheels/{wheel}
 ```
+
+The labs need no GPU. On Linux, PyTorch's CPU-only build is much smaller: add
+`--extra-index-url https://download.pytorch.org/whl/cpu` to the install line.
 
 (On Windows: `py -3.11 -m venv .venv` then `.venv\\Scripts\\pip install -c constraints.txt wheels\\{wheel}`.)
 
