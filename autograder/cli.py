@@ -31,7 +31,7 @@ def _build(args: argparse.Namespace) -> int:
     if conditions is None:
         return 2
     report = build_labs(labs=args.labs or None, root=Path(args.root), conditions=conditions,
-                        verify=not args.no_verify)
+                        verify=not args.no_verify, timeout=args.timeout)
     return 0 if report.ok else 1
 
 
@@ -86,6 +86,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("labs", nargs="*", metavar="LAB", help="lab names (default: every lab in labs/source)")
     build.add_argument("--no-verify", action="store_true", help="skip executing the release and solution to verify them")
+    build.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="limit per cell in s (default by profile: fast 600, class 3600, full 43200)")
     _condition_options(build, "build a key for")
     build.set_defaults(run=_build)
 
@@ -98,7 +100,8 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--lab", required=True, help="lab name, e.g. lab1_rnn_lstm_numpy")
     grade.add_argument("--out", required=True, metavar="DIR", help="output directory")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: cores)")
-    grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per notebook (s)")
+    grade.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="wall-clock limit per notebook in s (default by profile: fast 600, class 3600, full 43200)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
     _condition_options(grade, "grade under")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")

@@ -13,7 +13,6 @@ import os
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import atomic

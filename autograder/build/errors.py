@@ -1,8 +1,6 @@
 """BuildError: what went wrong in which lab and cell, and how to fix it."""
 from __future__ import annotations
 
-from autograder.lab import grade_id_of  # noqa: F401  (re-exported: every BuildError names its cell by it)
-
 
 class BuildError(Exception):
     """A master notebook cannot be built.

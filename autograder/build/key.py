@@ -13,11 +13,11 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook
 from autograder.build.validate import static_check_ids
 from autograder.conditions import Conditions
-from autograder.lab import auto_points, cell_index  # noqa: F401  (auto_points: re-exported)
+from autograder.lab import cell_index, grade_id_of
 
 FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
 TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers

@@ -14,8 +14,6 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, ClearSolutions,
                                     ComputeChecksums, LockCells, NbGraderPreprocessor)
 
-from autograder.lab import strip_hidden_tests  # noqa: F401  (re-exported: the release drops the same regions)
-
 from autograder.build.validate import REGIONS, init_call
 
 HIDDEN_BEGIN = REGIONS[1][0]

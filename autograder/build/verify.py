@@ -17,12 +17,12 @@ from typing import Any, Iterable, Mapping
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
 from autograder.build.solution import summary_of
 from autograder.build.validate import REGIONS
 from autograder.conditions import Conditions, key_profile
-from autograder.lab import auto_points, cell_index
+from autograder.lab import auto_points, cell_index, grade_id_of
 
 SOLUTION_BEGIN, SOLUTION_END = REGIONS[0][:2]
 MIN_SIGNIFICANT = 3  # a value that rounds to fewer significant digits ("0.5", "2") cannot be hidden

@@ -147,13 +147,14 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
-                      conditions: Conditions = Conditions(), workers: int | None = None, timeout: float = 600.0,
-                      memory_mb: int = 4096) -> GradeRun:
+                      conditions: Conditions = Conditions(), workers: int | None = None,
+                      timeout: float | None = None, memory_mb: int = 4096) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
-    is the wall-clock limit in seconds for running one notebook's cells (counted
-    from its kernel being ready); ``memory_mb`` the memory limit per kernel
+    is the wall-clock limit in seconds for running one notebook's cells,
+    counted from its kernel being ready (default by profile:
+    ``conditions.TIME_LIMIT_S``); ``memory_mb`` the memory limit per kernel
     (address space, and resident size of its process tree). Every kernel runs
     under ``conditions`` (profile and data; default ``fast`` on the embedded
     data), with the key built for them; the grader's own ``SEQLABS_*``
@@ -169,6 +170,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     started = time.perf_counter()
     out = Path(out)
     write_s = 0.0
+    timeout = timeout or conditions.time_limit_s
     try:
         spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
