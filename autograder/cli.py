@@ -1,8 +1,9 @@
-"""Command line: `autograder build | grade | demo`.
+"""Command line: `autograder build | grade | demo | bundle | handgrade | export`.
 
 A thin layer over keyword-only Python functions whose defaults live with them:
 `autograder.build.build_labs`, `autograder.grade.grade_submissions` and
-`autograder.demo.run_demo`.
+`autograder.demo.run_demo`; the instructor's term commands are in
+`autograder.instructor_cli`.
 """
 from __future__ import annotations
 
@@ -118,11 +119,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="out/demo", metavar="DIR", help="where the gradebook goes")
     demo.set_defaults(run=_demo)
+
+    from autograder.instructor_cli import add_commands
+
+    add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if argv is None:  # the command line: a --root checkout runs on its own packages (autograder.checkout)
+        from autograder.checkout import use_checkout
+
+        use_checkout(Path(args.root), sys.argv[1:])
     return args.run(args)
 
 

@@ -210,7 +210,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                                          progress=progress, release=frozenset(release)))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
-                          results=results)
+                          results=results, released=spec.released)
         write_s = time.perf_counter() - t0
     except OSError as err:  # a full disk, a vanished or read-only folder: nothing was replaced
         why = (f"could not write the results into {out}: {err.strerror or err}"
