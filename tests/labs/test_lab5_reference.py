@@ -252,7 +252,9 @@ def failed_blocks(test_cell: str, **overrides) -> set[str]:
     key = json.loads(KEY.read_text())
     cells = notebook_cells()
     recorder = _Recorder()
-    namespace = {**reference_namespace(), **overrides, "autograder": recorder, "math": math, "random": random}
+    namespace = reference_namespace()  # a fresh one: the master's functions look their helpers up in it,
+    namespace.update(overrides)  # so a broken helper breaks what calls it, as in the notebook
+    namespace.update(autograder=recorder, math=math, random=random)
     exec(compile(cells["check_helpers"], "check_helpers", "exec"), namespace)
     if test_cell in ("decoder_tests", "seq2seq_tests"):
         exec(compile(cells["attention_tests"], "attention_tests", "exec"), namespace)  # the shared check inputs
