@@ -355,3 +355,39 @@ def test_broken_bridges_lose_their_blocks():
     assert failed_blocks("bridge_tests", causal_mask=upper_causal) == {"encoder_block"}
     assert failed_blocks("bridge_tests", TransformerEncoderBlock=PreNorm) == {"encoder_block"}
     assert failed_blocks("bridge_tests", TransformerEncoderBlock=NoResidual) == {"encoder_block"}
+
+
+# ---------------------------------------------------------------- trained results of broken models (fast profile)
+
+@pytest.mark.slow
+def test_trained_broken_models_lose_the_trained_result_blocks_in_fast():
+    """Trained as the notebook trains (fast), do ignored attention, no context and a constant model lose their marks?
+
+    Uniform weights must fail sharpness (and the loss and BLEU bounds); a
+    decoder that never sees the source and the most-frequent-token model must
+    fail the loss and BLEU bounds. Bounds come from the committed key.
+    """
+    from bench_lab5_baselines import attention_model, constant_baseline, data, train_attention
+    from seqlabs.seeding import seed_everything
+    from seqlabs.settings import for_profile
+    from seqlabs.settings.lab5 import Lab5Settings
+
+    key = json.loads(KEY.read_text())["checks"]
+    bound = {name: key[check]["bound"]["fast"] for name, check in (
+        ("loss", "attention_loss.test"), ("bleu", "attention_bleu.test"), ("sharpness", "attention_sharpness.test"))}
+    settings = for_profile(Lab5Settings, "fast")
+    torch.set_num_threads(1)
+    src_vocab, trg_vocab, loaders, _, splits = data(settings)
+    ns = reference_namespace()
+    variants = broken_variants(ns)
+    results = {"constant": constant_baseline(splits, trg_vocab, loaders)}
+    for name in ("uniform_attention", "no_context"):
+        seed_everything(settings.seed)
+        model = attention_model({**ns, **variants[name]}, settings, src_vocab, trg_vocab)
+        results[name] = train_attention(model, settings, loaders, trg_vocab)
+    print(results, bound)
+    loss, bleu, sharpness = results["uniform_attention"]
+    assert loss >= bound["loss"] and bleu <= bound["bleu"] and sharpness <= bound["sharpness"]
+    for name in ("no_context", "constant"):
+        loss, bleu, _ = results[name]
+        assert loss >= bound["loss"] and bleu <= bound["bleu"], name

@@ -75,9 +75,15 @@ class Lab5Settings:
 # attention_* are the student's attention model; bleu_gain is its test BLEU
 # minus the baseline's under the same budget; sharpness is the mean largest
 # attention weight per decoded word on the test set (1/S for uniform weights).
+# Measured (embedded corpus, docs/benchmarks.md "Lab 5"): fast reference test
+# loss 1.44-1.68, BLEU 41-64, sharpness 0.40-0.44, gain +64; uniform attention
+# 2.55 / 21.8 / 0.075; no context 3.83 / 0.4; most frequent token 4.04 / 0.0.
+# class reference 0.066 / 99.4 / 0.83, Lab 4's model 2.655 / 8.7 (gain +90.7).
+# full: the issue's targets (Trevett tutorial 3: 3.242, BLEU 28.3; Lab 4's
+# model reached BLEU 14.5 there), not yet measured here.
 THRESHOLDS: dict = {
-    "attention_test_loss": {"fast": 2.1, "class": 1.0, "full": 3.24},   # check_below
-    "attention_test_bleu": {"fast": 30.0, "class": 50.0, "full": 28.3},  # check_above (0-100)
-    "attention_sharpness": {"fast": 0.2, "class": 0.3, "full": 0.3},    # check_above
-    "bleu_gain": {"fast": 10.0, "class": 5.0, "full": 5.0},             # check_above (BLEU points)
+    "attention_test_loss": {"fast": 2.1, "class": 0.3, "full": 3.24},    # check_below
+    "attention_test_bleu": {"fast": 30.0, "class": 90.0, "full": 28.3},  # check_above (0-100)
+    "attention_sharpness": {"fast": 0.2, "class": 0.5, "full": 0.3},     # check_above
+    "bleu_gain": {"fast": 10.0, "class": 40.0, "full": 5.0},             # check_above (BLEU points)
 }
