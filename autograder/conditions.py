@@ -29,6 +29,10 @@ from autograder.mode import check_profile
 
 EMBEDDED = "embedded"
 DEFAULT_PROFILE = "fast"  # the committed keys' profile: what CI grades
+# How long one notebook may take, by profile: the build's limit per cell and the grader's per notebook.
+# `fast` notebooks take under a minute and `class` ones minutes on two idle cores; a busy machine is
+# several times slower, and `full` runs are hours on a CPU.
+TIME_LIMIT_S = {"fast": 600.0, "class": 3600.0, "full": 12 * 3600.0}
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class Conditions:
 
     def same_as_key(self, recorded: Mapping[str, Any]) -> bool:
         return recorded.get("profile") == self.profile and recorded.get("data") == self.data
+
+    @property
+    def time_limit_s(self) -> float:
+        """The default time limit for these conditions (``TIME_LIMIT_S``)."""
+        return TIME_LIMIT_S[self.profile]
 
     def kernel_env(self) -> dict[str, str]:
         """What a kernel gets for the data: ``SEQLABS_DATA`` for a real-data folder, nothing for embedded."""

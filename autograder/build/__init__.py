@@ -38,7 +38,6 @@ from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
 __all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "execute_notebook",
            "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
 
-TIMEOUT = 600.0  # seconds per cell
 JOBS = 2  # kernels one build runs at once
 
 
@@ -73,7 +72,7 @@ def key_text(key: dict[str, Any]) -> str:
 
 
 def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Conditions(), verify: bool = True,
-              timeout: float = TIMEOUT, jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
+              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
     """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built.
 
     Every kernel runs under ``conditions`` (profile and data; default: ``fast``
@@ -89,10 +88,14 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
     paths = lab_paths(root, lab)
     path = paths["source"]
     if not path.exists():
-        raise BuildError(lab, f"no master notebook {path}", f"create {path} or check the lab name")
+        folder = path.parent.resolve()
+        found = ", ".join(list_labs(root)) or "none"
+        raise BuildError(lab, f"no master notebook {path.name} in {folder} (masters there: {found})",
+                         f"check the lab name, create {path}, or point at another repository with "
+                         "`autograder --root DIR build ...` (DIR holds labs/source/)")
     source = nbformat.read(path, as_version=4)
     validate_source(source, lab)
-    run = dict(timeout=timeout, cwd=path.parent)
+    run = dict(timeout=timeout or conditions.time_limit_s, cwd=path.parent)
     where = dict(profile=conditions.profile, data_dir=conditions.data_dir)
     key_path = paths["key"].with_name(conditions.key_name(lab))
 
@@ -170,7 +173,7 @@ def _results(*futures: Future) -> list[Any]:
 
 
 def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditions: Conditions = Conditions(),
-               verify: bool = True, timeout: float = TIMEOUT, jobs: int = JOBS,
+               verify: bool = True, timeout: float | None = None, jobs: int = JOBS,
                log: Callable[[str], None] = print) -> BuildReport:
     """Build ``labs`` (default: every master in ``root/labs/source``) under ``conditions``;
     write only if all of them build."""
@@ -186,7 +189,9 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditi
             report.errors[lab] = error
             print(f"error: {error}", file=sys.stderr)
         except Exception as error:  # a kernel that died or a cell that timed out: report it as this lab's error
-            fix = (f"make every cell finish within {timeout:g} s in the fast profile" if "Timeout" in type(error).__name__
+            limit = timeout or conditions.time_limit_s
+            fix = (f"make every cell finish within {limit:g} s in the {conditions.profile} profile, or give the "
+                   "build more time per cell with --timeout S" if "Timeout" in type(error).__name__
                    else f"run the master in Jupyter with SEQLABS_PROFILE={conditions.profile} to see why")
             report.errors[lab] = BuildError(lab, f"{type(error).__name__}: {str(error).strip()[:500]}", fix)
             print(f"error: {report.errors[lab]}", file=sys.stderr)
