@@ -5,6 +5,11 @@ over the corpus, then one brevity penalty), reported on the 0-100 scale of
 published tables (Multi30k seq2seq models: ~30-35). Sentences are token lists,
 never strings: NLTK would silently score a string character by character.
 
+`bleu_by_length` scores the same corpus BLEU within buckets of source length
+(Bahdanau et al.'s figure 2: the fixed-context model falls off on long
+sentences); `mean_max_attention` says how sharply attention weights focus
+(1 / S for weights spread uniformly over S source tokens, 1 for one-hot).
+
 `sequence_agreement(predicted, target) -> float in [0, 1]` is
 `autograder.values.agreement`: the fraction of positions (flattened, C order)
 where the two agree, the shorter one's missing positions counting as misses.
@@ -12,6 +17,8 @@ where the two agree, the shorter one's missing positions counting as misses.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -22,7 +29,8 @@ from nltk.translate.bleu_score import corpus_bleu as _nltk_corpus_bleu
 # so a lab's printed agreement and the grade agree by construction.
 from autograder.values import agreement as sequence_agreement
 
-__all__ = ["perplexity", "corpus_bleu", "sequence_agreement"]
+__all__ = ["perplexity", "corpus_bleu", "sequence_agreement", "bleu_by_length", "LengthBucket",
+           "mean_max_attention"]
 
 
 def perplexity(loss):
@@ -114,3 +122,61 @@ def corpus_bleu(
     smoothing_function = SmoothingFunction().method1 if smoothing else None
     score = _nltk_corpus_bleu(refs, hyps, weights=weights, smoothing_function=smoothing_function)
     return 100.0 * float(score)
+
+
+@dataclass(frozen=True)
+class LengthBucket:
+    """Corpus BLEU of the sentences whose source length is in [low, high)."""
+    low: int
+    high: float  # math.inf for the last bucket
+    count: int   # sentences in the bucket
+    bleu: float  # corpus BLEU (0-100) of those sentences; NaN when the bucket is empty
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}+" if math.isinf(self.high) else f"{self.low}-{int(self.high) - 1}"
+
+
+def bleu_by_length(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
+                   source_lengths: Sequence[int], edges: Sequence[int]) -> list[LengthBucket]:
+    """Corpus BLEU within source-length buckets ``[edges[0], edges[1]), ..., [edges[-1], inf)``.
+
+    hypotheses, references: N token lists (as for ``corpus_bleu``);
+    source_lengths: N source lengths (tokens, e.g. without <sos>/<eos>);
+    edges: increasing bucket starts; sentences shorter than ``edges[0]`` are
+    left out. Returns one ``LengthBucket`` per edge, in order.
+    """
+    if len(hypotheses) != len(references) or len(hypotheses) != len(source_lengths):
+        raise ValueError(f"bleu_by_length got {len(hypotheses)} hypotheses, {len(references)} references and "
+                         f"{len(source_lengths)} source lengths; pass one of each per sentence, in the same order")
+    edges = [int(e) for e in edges]
+    if not edges or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"edges must be a non-empty increasing list of lengths, got {edges}")
+    buckets = []
+    for low, high in zip(edges, edges[1:] + [math.inf]):
+        members = [i for i, n in enumerate(source_lengths) if low <= n < high]
+        bleu = corpus_bleu([hypotheses[i] for i in members], [references[i] for i in members]) if members else math.nan
+        buckets.append(LengthBucket(low, high, len(members), bleu))
+    return buckets
+
+
+def mean_max_attention(attentions) -> float:
+    """Mean over decoder steps of the largest attention weight: 1 / S if uniform, 1 if one-hot.
+
+    attentions: attention matrices [L_i, S_i] (arrays or tensors, one per
+    sentence, rows summing to one), or one such matrix. Every decoder step of
+    every sentence counts once.
+    """
+    if hasattr(attentions, "shape"):
+        attentions = [attentions]
+    maxima = []
+    for i, weights in enumerate(attentions):
+        if hasattr(weights, "detach"):
+            weights = weights.detach().cpu().numpy()
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim != 2 or weights.shape[1] == 0:
+            raise ValueError(f"attention {i} must be a non-empty [L, S] matrix, got shape {weights.shape}")
+        maxima.append(weights.max(axis=1))
+    if not maxima or sum(len(m) for m in maxima) == 0:
+        raise ValueError("mean_max_attention needs at least one decoder step")
+    return float(np.concatenate(maxima).mean())

@@ -1,4 +1,4 @@
-"""The labs' figures: loss curves, attention heatmaps, time-series forecasts.
+"""The labs' figures: loss curves, attention heatmaps, BLEU by sentence length, time-series forecasts.
 
 Every function returns its `Figure` and never calls `plt.show()` unless
 `show=True`, so it runs the same under Agg (CI, `autograder grade`) as in
@@ -8,13 +8,14 @@ an existing subplot.
 
 from __future__ import annotations
 
+import math
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_losses", "plot_attention", "plot_series"]
+__all__ = ["plot_losses", "plot_attention", "plot_series", "plot_bleu_by_length"]
 
 
 def _to_numpy(values, name: str) -> np.ndarray:
@@ -136,5 +137,35 @@ def plot_series(actual, predicted_train, predicted_test, *, train_start: int = 0
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    ax.legend()
+    return _finish(fig, show)
+
+
+def plot_bleu_by_length(buckets_by_model: Mapping[str, Sequence], *, ax=None, title: str = "BLEU by source length",
+                        show: bool = False) -> Figure:
+    """Grouped bars of BLEU per source-length bucket, one colour per model.
+
+    buckets_by_model: model name -> the ``seqlabs.metrics.bleu_by_length``
+    result (the same edges for every model). Each bucket's label gives its
+    length range; the number of sentences in it is written under the label.
+    """
+    if not isinstance(buckets_by_model, Mapping) or not buckets_by_model:
+        raise TypeError("plot_bleu_by_length needs a non-empty mapping model name -> bleu_by_length(...) result")
+    names = list(buckets_by_model)
+    first = list(buckets_by_model[names[0]])
+    for name in names[1:]:
+        if [b.label for b in buckets_by_model[name]] != [b.label for b in first]:
+            raise ValueError(f"model {name!r} has other length buckets than {names[0]!r}; use the same edges for all")
+    fig, ax = _axes(ax, (7, 4))
+    positions = np.arange(len(first))
+    width = 0.8 / len(names)
+    for k, name in enumerate(names):
+        heights = [0.0 if math.isnan(b.bleu) else b.bleu for b in buckets_by_model[name]]
+        ax.bar(positions + (k - (len(names) - 1) / 2) * width, heights, width, label=str(name))
+    ax.set_xticks(positions)
+    ax.set_xticklabels([f"{b.label}\n(n={b.count})" for b in first])
+    ax.set_xlabel("source length (tokens)")
+    ax.set_ylabel("BLEU")
+    ax.set_title(title)
     ax.legend()
     return _finish(fig, show)
