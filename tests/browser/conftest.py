@@ -11,46 +11,21 @@ one xdist group so that they run in the same worker.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from .browser_setup import CHROMIUM_ENV, find_chromium, missing
 from .server import start_server
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
-CHROMIUM_ENV = "SEQLABS_CHROMIUM"  # a browser binary of your own (optional)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
-def missing(reason: str):
-    """Skip with ``reason`` locally; fail under CI, where these tests must run."""
-    if in_ci():
-        pytest.fail(f"browser tests cannot run under CI: {reason}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {reason}")
-
-
-def find_chromium() -> str | None:
-    """The system's Chromium: ``$SEQLABS_CHROMIUM``, else ``chromium`` / ``chromium-browser`` on PATH."""
-    if os.environ.get(CHROMIUM_ENV):
-        return os.environ[CHROMIUM_ENV]
-    for name in CHROMIUM_CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def pytest_collection_modifyitems(items):
+    """One xdist worker for all of them (one server, one browser); those that open a browser are slow."""
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.xdist_group("browser"))
-            item.add_marker(pytest.mark.slow)
+            if "browser" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

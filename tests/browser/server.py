@@ -121,7 +121,7 @@ def broken_startup_dir(server: JupyterServer) -> Path:
     return server.home / "ipython-broken" / "profile_default" / "startup"
 
 
-def start_server(home: Path, *, timeout: float = 90.0) -> JupyterServer:
+def start_server(home: Path, *, timeout: float = 300.0) -> JupyterServer:
     """Start ``jupyter lab`` on 127.0.0.1 with a random token, root ``home/root``; wait until it answers."""
     root = home / "root"
     root.mkdir(parents=True, exist_ok=True)
