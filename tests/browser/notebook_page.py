@@ -190,11 +190,12 @@ class NotebookPage:
                                  "'application/vnd.jupyter.error']").all_inner_texts()
 
     def progress_texts(self) -> list[str]:
-        """The text of every progress display: tqdm's widget bars (their label and count) and text bars."""
+        """The text of every progress bar on the page (tqdm's widget: its label, count and rate)."""
         return self.page.evaluate("""() => {
             const out = [];
-            for (const w of document.querySelectorAll('.jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output .widget-hbox')) {
-                if (w.querySelector('progress, .widget-progress, .progress')) out.push(w.innerText.replace(/\\s+/g, ' ').trim());
+            // tqdm.notebook: an HBox of [label "epoch: 40%", progress bar, "12/30 [00:03<00:05, ...]"]
+            for (const w of document.querySelectorAll('.jp-OutputArea-output .widget-hbox')) {
+                if (w.querySelector(':scope > .widget-hprogress')) out.push(w.innerText.replace(/\\s+/g, ' ').trim());
             }
             return out;
         }""")
