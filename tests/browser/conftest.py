@@ -20,12 +20,11 @@ from .server import start_server
 
 
 def pytest_collection_modifyitems(items):
-    """One xdist worker for all of them (one server, one browser); those that open a browser are slow."""
+    """The tests that open a browser are slow. (Each module puts its tests in the xdist group "browser":
+    one worker for all of them, so one server and one browser; a marker added here comes too late for xdist.)"""
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-            if "browser" in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.slow)
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent) and "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -28,12 +28,18 @@ def blocks_in(notebook: Path) -> list[str]:
             for m in _MARKS_CALL.findall("".join(c["source"]))]
 
 
-def expect_all_failed(page: NotebookPage, lab: str, notebook: Path) -> None:
-    """Every graded block of ``notebook`` shows ✘ with 0 of its marks; the summary shows 0 of their total."""
+def _page_and_notebook(page: NotebookPage, lab: str, notebook: Path):
+    """(worth of each block, the notebook's blocks, the page's blocks); fails unless the page shows exactly those blocks."""
     points = key_points(lab)
     expected = blocks_in(notebook)
     shown = page.blocks()
     assert sorted(shown) == sorted(expected), f"blocks on the page {sorted(shown)} != blocks in the notebook {sorted(expected)}"
+    return points, expected, shown
+
+
+def expect_all_failed(page: NotebookPage, lab: str, notebook: Path) -> None:
+    """Every graded block of ``notebook`` shows ✘ with 0 of its marks; the summary shows 0 of their total."""
+    points, expected, shown = _page_and_notebook(page, lab, notebook)
     for name in expected:
         b = shown[name]
         assert (b.mark, b.earned, b.points) == ("✘", 0.0, points[name]), f"{name}: expected ✘ 0/{points[name]:g}, page shows {b.text!r}"
@@ -45,10 +51,7 @@ def expect_all_failed(page: NotebookPage, lab: str, notebook: Path) -> None:
 
 def expect_full_marks(page: NotebookPage, lab: str, notebook: Path) -> None:
     """Every graded block shows ✓ with all its marks; the summary shows the full total."""
-    points = key_points(lab)
-    expected = blocks_in(notebook)
-    shown = page.blocks()
-    assert sorted(shown) == sorted(expected), f"blocks on the page {sorted(shown)} != blocks in the notebook {sorted(expected)}"
+    points, expected, shown = _page_and_notebook(page, lab, notebook)
     for name in expected:
         b = shown[name]
         assert (b.mark, b.earned, b.points) == ("✓", points[name], points[name]), f"{name}: expected ✓ full marks, page shows {b.text!r}"

@@ -13,6 +13,8 @@ from .expect import REPO, expect_all_failed
 from .notebook_page import NotebookPage
 from .server import BROKEN_KERNEL, broken_startup_dir, copy_lab
 
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: one server, one browser
+
 LAB = "lab0_example"
 BREAKAGES = {
     # a failed block wears the pass mark

@@ -5,6 +5,8 @@ import pytest
 
 from .browser_setup import CHROMIUM_ENV, find_chromium, missing
 
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: one server, one browser
+
 
 def test_missing_browser_skips_locally(monkeypatch):
     monkeypatch.delenv("CI", raising=False)

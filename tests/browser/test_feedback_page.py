@@ -13,7 +13,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from .expect import REPO
+
+pytestmark = pytest.mark.xdist_group("browser")  # one worker: one server, one browser
 
 LAB = "lab0_example"
 
