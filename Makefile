@@ -14,7 +14,10 @@ setup: $(BIN)/autograder  ## create .venv with the pinned dependencies
 demo: setup  ## build every lab, grade the built solution and release notebooks (fast profile, embedded data)
 	SEQLABS_DATA= SEQLABS_PROFILE=fast $(BIN)/autograder demo
 
-test: setup  ## the whole test suite, long tests included (what CI runs)
+browser:  ## Debian's headless Chromium for tests/browser, installed when missing and allowed (root + apt-get); else says what is skipped
+	@bash tests/browser/install_chromium.sh
+
+test: setup browser  ## the whole test suite, long tests and browser tests included (what CI runs)
 	SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 2 --dist loadgroup
 
-.PHONY: setup demo test
+.PHONY: setup demo test browser
