@@ -52,13 +52,18 @@ class Lab3Settings:
 
 
 # Bounds of the graded trained results, per profile (check_above: value > bound).
-# See docs/benchmarks.md for the measured reference and broken-model figures.
+# Measured with the solution notebook (seed 0) on 2 busy cores, against the catalogue of
+# broken models (benchmarks/word2vec_catalogue.py; docs/benchmarks.md):
+#   fast:  SGNS AUC 0.812, margin 0.639; full softmax AUC 0.810 (gensim: AUC 0.810, margin 0.648)
+#   class: SGNS AUC 0.566, margin 0.416; full softmax AUC 0.526 (gensim: AUC 0.566, margin 0.391)
+#   random vectors: AUC 0.50, margin 0.01 in both. full: not measured yet (bounds are guesses
+#   below the class figures' distance from chance; run the full profile before grading with it).
 THRESHOLDS: dict = {
     # held-out AUC: real (centre, context) pairs of held-out text scored against the same centres with
     # the contexts of other held-out pairs (so word frequency alone gives 0.5)
-    "heldout_auc": {"fast": 0.75, "class": 0.6, "full": 0.7},
+    "heldout_auc": {"fast": 0.75, "class": 0.54, "full": 0.55},
     # mean cosine between words of the same probe group minus the mean between words of different groups
-    "group_margin": {"fast": 0.2, "class": 0.1, "full": 0.15},
+    "group_margin": {"fast": 0.3, "class": 0.2, "full": 0.15},
     # full-softmax skip-gram: held-out AUC after its (short) training
-    "softmax_auc": {"fast": 0.6, "class": 0.55, "full": 0.6},
+    "softmax_auc": {"fast": 0.7, "class": 0.51, "full": 0.52},
 }
