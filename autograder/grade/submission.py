@@ -13,7 +13,9 @@ from typing import Any
 
 import nbformat
 
+from autograder.conditions import Conditions
 from autograder.judge import judge_events
+from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission
@@ -35,9 +37,13 @@ class Lab:
     source: Any  # the master notebook (nbformat v4)
     released: Any  # the master without hidden tests (what a student's test cells look like)
     key: dict[str, Any]
-    key_hash: str  # of the key and the source together: either changing regrades
-    profile: str
+    key_hash: str  # of the key, the source and the conditions together: any changing regrades
+    conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
+
+    @property
+    def profile(self) -> str:
+        return self.conditions.profile
 
 
 @dataclass
@@ -93,15 +99,18 @@ def scratch_copy(folder: Path, into: Path) -> None:
 
 # The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
 # (A block's error message reaches the student's feedback, so whatever the kernel can read can leak.)
+# The lab's own settings (SEQLABS_PROFILE, SEQLABS_DATA, ...) are never passed: they come from the key's
+# grading conditions, whatever the grader's shell says.
 PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
-              "PYTHONPATH", "PYTHONHASHSEED", "SEQLABS_DATA", "IPYTHONDIR", "MPLCONFIGDIR",
+              "PYTHONPATH", "PYTHONHASHSEED", "IPYTHONDIR", "MPLCONFIGDIR",
               "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
               "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
 
 
-def kernel_env(profile: str) -> dict[str, str]:
+def kernel_env(conditions: Conditions) -> dict[str, str]:
+    """A graded kernel's environment: the few variables running Python needs, and the key's conditions."""
     env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
-    env.update(kernel_settings("grade", profile), MPLBACKEND="Agg")
+    env.update(kernel_settings("grade", conditions.profile), MPLBACKEND="Agg", **conditions.kernel_env())
     # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(var, "1")
@@ -130,7 +139,7 @@ def _manual(lab: Lab) -> dict[str, dict[str, Any]]:
 
 
 def max_score(lab: Lab) -> float:
-    return float(sum(float(b["points"]) for b in lab.key["blocks"].values()))
+    return auto_points(lab.key)
 
 
 async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int) -> Result:
@@ -165,7 +174,7 @@ async def _grade_notebook(sub, lab, nb, digest, base, *, timeout, memory_mb) -> 
         timings["restore_s"] = time.perf_counter() - t0
         run = await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
                                     timeout=timeout, memory_mb=memory_mb,
-                                    env=kernel_env(lab.profile), hide=lab.hide)
+                                    env=kernel_env(lab.conditions), hide=lab.hide)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
