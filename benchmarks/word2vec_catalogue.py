@@ -47,7 +47,7 @@ def no_negatives(centre, context, noise):
     return -F.logsigmoid((centre * context).sum(-1)).mean()
 
 
-def run_catalogue(profile: str, *, progress_mode: str = "off") -> dict[str, dict[str, float]]:
+def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = False) -> dict[str, dict[str, float]]:
     """``{model name: {"auc": ..., "margin": ...}}`` for the reference and every broken model."""
     s = for_profile(Lab3Settings, profile)
     torch.set_num_threads(s.torch_threads)
@@ -67,7 +67,11 @@ def run_catalogue(profile: str, *, progress_mode: str = "off") -> dict[str, dict
 
     def score(vin, vout):
         auc = pair_auc(lambda c, o: (vin[c] * vout[o]).sum(-1), hc, ho, seed=s.seed)
-        return {"auc": auc, "margin": group_margin(vin, groups)}
+        result = {"auc": auc, "margin": group_margin(vin, groups)}
+        if show:  # as it goes: a class-profile catalogue takes minutes per trained model
+            print(f"{profile:6} model {len(rows) + 1}: held-out AUC {auc:.3f}   group margin {result['margin']:+.3f}",
+                  flush=True)
+        return result
 
     rows = {}
     ref = train(ids, sgns_loss)
@@ -98,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="fast", choices=["fast", "class", "full"])
     args = parser.parse_args()
-    for name, scores in run_catalogue(args.profile).items():
+    for name, scores in run_catalogue(args.profile, show=True).items():
         print(f"{args.profile:6} {name:16} held-out AUC {scores['auc']:.3f}   group margin {scores['margin']:+.3f}")
 
 

@@ -165,11 +165,14 @@ def _sgd_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torch
     vo = w_out.index_select(0, o).requires_grad_()  # [B, E]
     vn = w_out.index_select(0, n).view(len(c), negatives, dim).requires_grad_()  # [B, K, E]
     loss = loss_fn(vc, vo, vn)
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        raise ValueError("loss_fn must return a scalar tensor (the batch's mean loss); "
+                         f"got {type(loss).__name__} {list(getattr(loss, 'shape', []))}")
     (loss * len(c)).backward()  # the summed loss: each pair moves the vectors as in word2vec
-    with torch.no_grad():
-        w_in.index_add_(0, c, vc.grad, alpha=-lr)
-        w_out.index_add_(0, o, vo.grad, alpha=-lr)
-        w_out.index_add_(0, n, vn.grad.view(-1, dim), alpha=-lr)
+    with torch.no_grad():  # a loss that ignores an input leaves its grad None: no update there
+        for table, rows, vectors in ((w_in, c, vc), (w_out, o, vo), (w_out, n, vn)):
+            if vectors.grad is not None:
+                table.index_add_(0, rows, vectors.grad.view(-1, dim), alpha=-lr)
     return loss.item()
 
 
