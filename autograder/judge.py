@@ -77,7 +77,8 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
     if kind in ("close", "equal"):
         message = verdict_token(reported_value, key_token(key_entry))
     elif kind in ("below", "above"):
-        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind)
+        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind,
+                                possible=key_entry.get("possible"))
     elif kind == "agreement":
         message = verdict_agreement(reported_value, values.decode(key_entry["target"]),
                                     at_least=resolve_bound(key_entry["at_least"], profile=profile))
