@@ -1,4 +1,5 @@
-"""The labs' figures: loss curves, attention heatmaps, BLEU by sentence length, time-series forecasts.
+"""The labs' figures: loss curves, attention heatmaps, BLEU by sentence length, time-series forecasts,
+word-vector groups.
 
 Every function returns its `Figure` and never calls `plt.show()` unless
 `show=True`, so it runs the same under Agg (CI, `autograder grade`) as in
@@ -15,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_losses", "plot_attention", "plot_series", "plot_bleu_by_length"]
+__all__ = ["plot_losses", "plot_attention", "plot_series", "plot_bleu_by_length", "plot_word_groups"]
 
 
 def _to_numpy(values, name: str) -> np.ndarray:
@@ -168,4 +169,34 @@ def plot_bleu_by_length(buckets_by_model: Mapping[str, Sequence], *, ax=None, ti
     ax.set_ylabel("BLEU")
     ax.set_title(title)
     ax.legend()
+    return _finish(fig, show)
+
+
+def plot_word_groups(vectors, groups: Mapping[str, Sequence[str]], word_to_idx: Mapping[str, int], *, ax=None,
+                     title: str = "Word vectors (PCA)", figsize=(6, 5), show: bool = False) -> Figure:
+    """The words of each group at their first two principal components, one colour per group.
+
+    ``vectors [V, E]``; ``groups``: name -> words (unknown words are skipped).
+    The components are those of the plotted words only, centred.
+    """
+    table = _to_numpy(vectors, "vectors")
+    if table.ndim != 2:
+        raise ValueError(f"vectors must be [V, E], got shape {list(table.shape)}")
+    words = [(name, w) for name, ws in groups.items() for w in ws if w in word_to_idx]
+    if len(words) < 2:
+        raise ValueError("plot_word_groups needs at least two known words; check the groups and the vocabulary")
+    points = table[[word_to_idx[w] for _, w in words]]  # [W, E]
+    points = points - points.mean(axis=0)
+    if not np.isfinite(points).all():
+        raise ValueError("the vectors are not finite (NaN or inf): training diverged")
+    _, _, vt = np.linalg.svd(points, full_matrices=False)
+    xy = points @ vt[:2].T  # [W, 2]
+    fig, ax = _axes(ax, figsize)
+    for k, name in enumerate(groups):
+        rows = [i for i, (g, _) in enumerate(words) if g == name]
+        ax.scatter(xy[rows, 0], xy[rows, 1], color=f"C{k % 10}", label=name)
+        for i in rows:
+            ax.annotate(words[i][1], xy[i], fontsize=8, xytext=(2, 2), textcoords="offset points")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return _finish(fig, show)

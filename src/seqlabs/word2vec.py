@@ -29,7 +29,7 @@ import torch
 from nltk.stem.snowball import SnowballStemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 
-__all__ = ["normalize", "tokenize", "filter_rare", "build_vocab", "skipgram_pairs", "prepare_corpus",
+__all__ = ["normalize", "tokenize", "filter_rare", "build_vocab", "skipgram_pairs", "pairs_of_flat", "prepare_corpus",
            "Word2VecData", "STOP_WORDS"]
 
 _APOSTROPHES = re.compile(r"['’`]")
@@ -79,17 +79,27 @@ def skipgram_pairs(id_lists: Sequence[Sequence[int]], window: int = 2) -> tuple[
     ``centres [P]``, ``contexts [P]``, ordered by centre position, then offset
     (``-window .. -1, 1 .. window``) -- the order of the obvious double loop.
     """
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
     lengths = np.array([len(x) for x in id_lists], dtype=np.int64)  # [S]
     ids = np.fromiter((i for x in id_lists for i in x), dtype=np.int64, count=int(lengths.sum()))  # [N]
-    sent = np.repeat(np.arange(len(lengths)), lengths)  # [N] text of each position
+    return pairs_of_flat(ids, np.repeat(np.arange(len(lengths)), lengths), window)
+
+
+def pairs_of_flat(ids: np.ndarray, text: np.ndarray, window: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """``skipgram_pairs`` on all texts laid end to end: ``ids [N]`` and the text number of each ``text [N]``.
+
+    Positions of one text must be contiguous (``text`` non-decreasing); a pair
+    never joins two texts. The trainers call this once per epoch on the tokens
+    that subsampling kept.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    ids, text = np.asarray(ids, dtype=np.int64), np.asarray(text)
     n = len(ids)
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])  # [2w]
     ctx = np.arange(n)[:, None] + offsets[None, :]  # [N, 2w] context positions
     inside = (ctx >= 0) & (ctx < n)
     ctx_safe = np.clip(ctx, 0, max(n - 1, 0))
-    valid = inside & (sent[ctx_safe] == sent[:, None]) if n else inside  # [N, 2w]
+    valid = inside & (text[ctx_safe] == text[:, None]) if n else inside  # [N, 2w]
     centres = np.broadcast_to(ids[:, None], ctx.shape)[valid]  # [P], row-major = centre-major
     contexts = ids[ctx_safe][valid]  # [P]
     return torch.from_numpy(np.ascontiguousarray(centres)), torch.from_numpy(contexts)

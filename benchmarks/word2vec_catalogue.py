@@ -1,0 +1,110 @@
+"""The lab 3 reference and a catalogue of broken-but-running models, scored by the lab's trained checks.
+
+    python benchmarks/word2vec_catalogue.py --profile class      # prints one row per model
+
+Each model is scored as the notebook's locked test cell scores the student's:
+held-out AUC of ``in[c] . out[o]`` and the probe-group margin of the input
+vectors. The catalogue (each one "learned nothing useful" in its own way):
+
+* ``random``: Gaussian vectors, never trained;
+* ``untrained``: word2vec's initialisation, zero context vectors;
+* ``frequency only``: every word on one direction, scaled by its log count;
+* ``shuffled pairs``: trained on the corpus with its tokens shuffled across all texts;
+* ``wrong sign``: trained on the negated loss (gradient ascent);
+* ``no negatives``: trained on the positive term only (everything collapses together).
+
+``tests/labs/test_lab3_reference.py`` asserts that the fast-profile bounds in
+the key reject each of them and pass the reference; docs/benchmarks.md
+records the figures for every profile.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from word2vec_reference import keep_probabilities, noise_distribution, sgns_loss  # noqa: E402
+
+from seqlabs.embedding_eval import group_margin, heldout_pairs, pair_auc, word_groups  # noqa: E402
+from seqlabs.settings import for_profile  # noqa: E402
+from seqlabs.settings.lab3 import Lab3Settings  # noqa: E402
+from seqlabs.sgns import train_negative_sampling  # noqa: E402
+from seqlabs.word2vec import prepare_corpus  # noqa: E402
+from seqlabs.word2vec_corpora import load_texts  # noqa: E402
+
+
+def wrong_sign(centre, context, noise):
+    return -sgns_loss(centre, context, noise)
+
+
+def no_negatives(centre, context, noise):
+    return -F.logsigmoid((centre * context).sum(-1)).mean()
+
+
+def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = False) -> dict[str, dict[str, float]]:
+    """``{model name: {"auc": ..., "margin": ...}}`` for the reference and every broken model."""
+    s = for_profile(Lab3Settings, profile)
+    torch.set_num_threads(s.torch_threads)
+    texts = load_texts(s.corpus)
+    data = prepare_corpus(texts.train, min_count=s.min_count, window=s.window)
+    ids = [[data.word_to_idx[t] for t in toks] for toks in data.tokens]
+    hc, ho = heldout_pairs(texts.heldout, data.word_to_idx, s.window)
+    groups = word_groups(s.corpus, data.word_to_idx)
+    V = data.vocab_size
+
+    def train(id_lists, loss_fn):
+        keep = keep_probabilities(data.counts, s.subsample) if s.subsample else np.ones(V)
+        return train_negative_sampling(id_lists, V, loss_fn=loss_fn, noise_probs=noise_distribution(data.counts),
+                                       keep_probs=keep, dim=s.embedding_dim, window=s.window,
+                                       negatives=s.negatives, epochs=s.epochs, batch_size=s.batch_size,
+                                       lr=s.learning_rate, seed=s.seed, progress_mode=progress_mode)
+
+    def score(vin, vout):
+        auc = pair_auc(lambda c, o: (vin[c] * vout[o]).sum(-1), hc, ho, seed=s.seed)
+        result = {"auc": auc, "margin": group_margin(vin, groups)}
+        if show:  # as it goes: a class-profile catalogue takes minutes per trained model
+            print(f"{profile:6} model {len(rows) + 1}: held-out AUC {auc:.3f}   group margin {result['margin']:+.3f}",
+                  flush=True)
+        return result
+
+    rows = {}
+    ref = train(ids, sgns_loss)
+    rows["reference"] = score(ref.in_vectors, ref.out_vectors)
+    g = torch.Generator().manual_seed(1)
+    rows["random"] = score(torch.randn(V, s.embedding_dim, generator=g), torch.randn(V, s.embedding_dim, generator=g))
+    init = (torch.rand(V, s.embedding_dim, generator=g) - 0.5) / s.embedding_dim
+    rows["untrained"] = score(init, torch.zeros(V, s.embedding_dim))
+    direction = torch.randn(s.embedding_dim, generator=g)
+    freq = torch.log(torch.as_tensor(data.counts, dtype=torch.float32))[:, None] * direction  # [V, E]
+    rows["frequency only"] = score(freq + 1e-3 * torch.randn(V, s.embedding_dim, generator=g), freq)
+    flat = [t for toks in ids for t in toks]
+    random.Random(s.seed).shuffle(flat)
+    shuffled, pos = [], 0
+    for toks in ids:
+        shuffled.append(flat[pos:pos + len(toks)])
+        pos += len(toks)
+    bad = train(shuffled, sgns_loss)
+    rows["shuffled pairs"] = score(bad.in_vectors, bad.out_vectors)
+    bad = train(ids, wrong_sign)
+    rows["wrong sign"] = score(bad.in_vectors, bad.out_vectors)
+    bad = train(ids, no_negatives)
+    rows["no negatives"] = score(bad.in_vectors, bad.out_vectors)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="fast", choices=["fast", "class", "full"])
+    args = parser.parse_args()
+    for name, scores in run_catalogue(args.profile, show=True).items():
+        print(f"{args.profile:6} {name:16} held-out AUC {scores['auc']:.3f}   group margin {scores['margin']:+.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Reference negative-sampling pieces for the benchmark and the broken-model catalogue (not shipped).
+
+The lab's students write these (``labs/source/lab3_word2vec.ipynb``); seqlabs
+must not contain them, so the benchmark and the catalogue tests take them
+from here. They follow Mikolov et al. (2013b) and word2vec.c / gensim:
+
+* noise distribution: P_n(w) = count(w)^0.75 / sum_v count(v)^0.75;
+* subsampling: keep w with probability min(1, (sqrt(f(w) / t) + 1) t / f(w)), f = count / total;
+* loss per pair: -[log s(u_o . v_c) + sum_k log s(-u_k . v_c)], averaged over the batch.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def noise_distribution(counts, power: float = 0.75) -> np.ndarray:
+    """Unigram counts raised to ``power``, normalised: [V]."""
+    weights = np.asarray(counts, dtype=np.float64) ** power
+    return weights / weights.sum()
+
+
+def keep_probabilities(counts, t: float = 1e-3) -> np.ndarray:
+    """word2vec.c's probability of keeping each occurrence of each word: [V]."""
+    if t <= 0:
+        return np.ones(len(counts))
+    f = np.asarray(counts, dtype=np.float64) / np.sum(counts)
+    return np.minimum(1.0, (np.sqrt(f / t) + 1.0) * t / f)
+
+
+def sgns_loss(centre: torch.Tensor, context: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """Mean negative-sampling loss of a batch: centre [B, E], context [B, E], noise [B, K, E]."""
+    positive = F.logsigmoid((centre * context).sum(-1))  # [B]
+    negative = F.logsigmoid(-torch.bmm(noise, centre.unsqueeze(2)).squeeze(2)).sum(-1)  # [B]
+    return -(positive + negative).mean()

@@ -1,0 +1,232 @@
+"""Skip-gram training loops for the Word2Vec lab: negative sampling (fast, batched) and the full softmax.
+
+The loss, the noise distribution and the subsampling probabilities are the
+student's (passed in); this module gives only the loops around them::
+
+    vecs = train_negative_sampling(id_lists, V, loss_fn=sgns_loss, noise_probs=noise, keep_probs=keep,
+                                   dim=100, window=5, negatives=5, epochs=5)
+    vecs.in_vectors   # [V, E] the word embeddings (centre vectors)
+    vecs.out_vectors  # [V, E] the context vectors
+
+Each epoch, as word2vec and gensim do: every token is kept with probability
+``keep_probs[id]`` (subsampling), the (centre, context) pairs of the kept
+tokens are built with ``seqlabs.word2vec.skipgram_pairs``' array code and
+shuffled, and each batch of ``B`` pairs draws ``B x K`` noise words from
+``noise_probs``. One SGD step per batch on the *summed* loss, the step size
+falling linearly from ``lr`` to ``min_lr`` (word2vec's schedule), so a pair
+moves the vectors as much as in word2vec's one-pair-at-a-time updates.
+Autograd runs only over the gathered batch vectors ``[B, E]``, ``[B, K, E]``;
+the updates are scattered back with ``index_add_`` (no dense ``[V, E]``
+gradient, no Python loop per pair).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from seqlabs.progress import progress
+from seqlabs.word2vec import pairs_of_flat
+
+__all__ = ["SkipGramVectors", "train_negative_sampling", "train_full_softmax", "noise_table", "draw_noise",
+           "softmax_step_seconds"]
+
+
+@dataclass
+class SkipGramVectors:
+    """The result of ``train_negative_sampling``."""
+    in_vectors: torch.Tensor      # [V, E] centre vectors: the embeddings
+    out_vectors: torch.Tensor     # [V, E] context vectors
+    epoch_losses: list[float] = field(default_factory=list)  # mean loss per pair, per epoch
+    seconds: float = 0.0          # wall time of the training loop
+    words: int = 0                # tokens read over all epochs (before subsampling)
+    pairs: int = 0                # (centre, context) pairs trained on over all epochs
+
+    @property
+    def words_per_second(self) -> float:
+        """Tokens of the corpus read per second of training (word2vec's and gensim's figure)."""
+        return self.words / self.seconds if self.seconds > 0 else float("nan")
+
+
+NOISE_TABLE_SIZE = 1 << 22  # word2vec.c uses 1e8; 4M entries put every word within 2.4e-7 of its probability
+
+
+def noise_table(probs: torch.Tensor, size: int = NOISE_TABLE_SIZE) -> torch.Tensor:
+    """word2vec's unigram table: ``size`` ids, word ``w`` filling a share ``probs[w] / sum(probs)`` of it.
+
+    Entry ``i`` is the word whose cumulative-probability interval holds
+    ``(i + 0.5) / size``, so a uniform draw from the table has each word's
+    probability to within ``1 / size``.
+    """
+    cdf = torch.cumsum(probs.double(), 0)  # [V]
+    grid = (torch.arange(size, dtype=torch.float64) + 0.5) / size * cdf[-1]  # [size]
+    return torch.searchsorted(cdf, grid, right=True).clamp_(max=len(cdf) - 1)  # [size]
+
+
+def draw_noise(table: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` noise ids, drawn uniformly from a ``noise_table``: [n]."""
+    return table[torch.randint(0, len(table), (n,), generator=generator)]
+
+
+def _probabilities(values, size: int, name: str) -> torch.Tensor:
+    p = torch.as_tensor(np.asarray(values, dtype=np.float64))
+    if p.shape != (size,):
+        raise ValueError(f"{name} must have one entry per vocabulary word, shape [{size}], got {list(p.shape)}")
+    if not torch.isfinite(p).all() or (p < 0).any():
+        raise ValueError(f"{name} must be finite and non-negative; fix the function that computed it")
+    return p
+
+
+def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, *,
+                            loss_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+                            noise_probs, keep_probs, dim: int = 100, window: int = 5, negatives: int = 5,
+                            epochs: int = 5, batch_size: int = 4096, lr: float = 0.025, min_lr: float = 1e-4,
+                            workers: int = 1, seed: int = 0, progress_mode: str = "auto",
+                            desc: str = "sgns") -> SkipGramVectors:
+    """Train skip-gram with negative sampling on ``id_lists`` (token ids per text).
+
+    ``loss_fn(centre [B, E], context [B, E], noise [B, K, E]) -> scalar``: the mean
+    loss of the batch's pairs. ``noise_probs`` [V]: the noise distribution
+    (need not sum to 1); ``keep_probs`` [V]: each token's probability to be kept.
+    ``workers > 1`` trains with that many Python threads on the shared vectors
+    (torch releases the GIL inside its kernels); give each one torch thread
+    (``torch.set_num_threads(1)``). One worker is deterministic for a seed.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    noise = _probabilities(noise_probs, vocab_size, "noise_probs")
+    if noise.sum() <= 0:
+        raise ValueError("noise_probs sums to 0: no word can be drawn as noise")
+    keep = _probabilities(keep_probs, vocab_size, "keep_probs").numpy()
+    table = noise_table(noise)  # [NOISE_TABLE_SIZE]
+    lengths = np.array([len(x) for x in id_lists], dtype=np.int64)  # [S]
+    ids = np.fromiter((i for x in id_lists for i in x), dtype=np.int64, count=int(lengths.sum()))  # [N]
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"token ids must lie in [0, {vocab_size}); got {ids.min()}..{ids.max()}")
+    text = np.repeat(np.arange(len(lengths)), lengths)  # [N] text of each token
+
+    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    w_in = (torch.rand(vocab_size, dim, generator=generator) - 0.5) / dim  # [V, E] word2vec's init
+    w_out = torch.zeros(vocab_size, dim)  # [V, E]
+    result = SkipGramVectors(w_in, w_out)
+    generators = [generator] + [torch.Generator().manual_seed(seed + 1 + k) for k in range(workers - 1)]
+    schedule = {"step": 0, "total": None}
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        kept = rng.random(ids.size) < keep[ids]  # [N] subsampling
+        centres, contexts = pairs_of_flat(ids[kept], text[kept], window)  # [P] each
+        order = torch.from_numpy(rng.permutation(len(centres)))
+        centres, contexts = centres[order], contexts[order]
+        n_batches = -(-len(centres) // batch_size)
+        if schedule["total"] is None:  # the schedule assumes every epoch is about as long as the first
+            schedule["total"] = max(1, n_batches * epochs)
+        bar = progress(total=n_batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", mode=progress_mode)
+        sums = [0.0] * workers
+
+        def work(k: int) -> None:
+            for b in range(k, n_batches, workers):  # worker k takes every workers-th batch
+                c = centres[b * batch_size:(b + 1) * batch_size]  # [B]
+                o = contexts[b * batch_size:(b + 1) * batch_size]  # [B]
+                step_lr = max(min_lr, lr - (lr - min_lr) * min(schedule["step"] / schedule["total"], 1.0))
+                loss = _sgd_step(w_in, w_out, c, o, draw_noise(table, len(c) * negatives, generators[k]),
+                                 loss_fn, negatives, step_lr)
+                schedule["step"] += 1
+                sums[k] += loss * len(c)
+                bar.update(1)
+                if b % 20 == 0:
+                    bar.set_postfix(loss=loss, lr=step_lr)
+
+        if workers == 1:
+            work(0)
+        else:  # Hogwild (as word2vec and gensim): threads update the shared vectors without locks
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        bar.close()
+        result.epoch_losses.append(sum(sums) / max(len(centres), 1))
+        result.pairs += len(centres)
+        result.words += int(ids.size)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _sgd_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torch.Tensor, n: torch.Tensor,
+              loss_fn, negatives: int, lr: float) -> float:
+    """One SGD step on the summed loss of pairs ``(c [B], o [B])`` with noise ids ``n [B*K]``; the mean loss."""
+    dim = w_in.shape[1]
+    vc = w_in.index_select(0, c).requires_grad_()  # [B, E]
+    vo = w_out.index_select(0, o).requires_grad_()  # [B, E]
+    vn = w_out.index_select(0, n).view(len(c), negatives, dim).requires_grad_()  # [B, K, E]
+    loss = loss_fn(vc, vo, vn)
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        raise ValueError("loss_fn must return a scalar tensor (the batch's mean loss); "
+                         f"got {type(loss).__name__} {list(getattr(loss, 'shape', []))}")
+    (loss * len(c)).backward()  # the summed loss: each pair moves the vectors as in word2vec
+    with torch.no_grad():  # a loss that ignores an input leaves its grad None: no update there
+        for table, rows, vectors in ((w_in, c, vc), (w_out, o, vo), (w_out, n, vn)):
+            if vectors.grad is not None:
+                table.index_add_(0, rows, vectors.grad.view(-1, dim), alpha=-lr)
+    return loss.item()
+
+
+def train_full_softmax(model: torch.nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                       centres: torch.Tensor, contexts: torch.Tensor, *, epochs: int = 1, batch_size: int = 1024,
+                       lr: float = 1e-2, seed: int = 0, progress_mode: str = "auto",
+                       desc: str = "softmax") -> list[float]:
+    """Train a full-softmax skip-gram ``model(centres [B]) -> logits [B, V]`` with Adam; mean loss per epoch.
+
+    ``loss_fn(logits [B, V], contexts [B]) -> scalar`` is the mean loss of a batch.
+    Batches are the shuffled pairs, ``batch_size`` at a time (one step each).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for epoch in range(epochs):
+        order = torch.randperm(len(centres), generator=generator)
+        n_batches = -(-len(order) // batch_size)
+        total, bar = 0.0, progress(range(n_batches), desc=f"{desc} epoch {epoch + 1}/{epochs}", mode=progress_mode)
+        for b in bar:
+            idx = order[b * batch_size:(b + 1) * batch_size]  # [B]
+            optimizer.zero_grad()
+            loss = loss_fn(model(centres[idx]), contexts[idx])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+            if b % 20 == 0:
+                bar.set_postfix(loss=loss.item())
+        bar.close()
+        losses.append(total / max(len(order), 1))
+    return losses
+
+
+def softmax_step_seconds(make_model: Callable[[int], torch.nn.Module],
+                         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                         vocab_sizes: Sequence[int], *, batch_size: int = 256, repeats: int = 3,
+                         seed: int = 0) -> list[float]:
+    """Seconds of one forward + backward step of ``make_model(V)`` on a random batch, for each ``V``.
+
+    The best of ``repeats`` timed steps (after one warm-up), so a busy machine
+    disturbs the curve less. Shows how the full softmax's cost grows with V.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for size in vocab_sizes:
+        model = make_model(size)
+        centres = torch.randint(0, size, (batch_size,), generator=generator)  # [B]
+        contexts = torch.randint(0, size, (batch_size,), generator=generator)  # [B]
+        best = float("inf")
+        for rep in range(repeats + 1):
+            start = time.perf_counter()
+            model.zero_grad()
+            loss_fn(model(centres), contexts).backward()
+            if rep:
+                best = min(best, time.perf_counter() - start)
+        seconds.append(best)
+    return seconds

@@ -1,0 +1,100 @@
+"""Monolingual English text for the Word2Vec lab: embedded, gensim's Lee corpus, or Multi30k's English side.
+
+    texts = load_texts("lee")        # TextSplits(train=[...], heldout=[...], name="lee")
+    print(texts.describe())
+
+Sources (nothing is downloaded):
+
+* ``embedded``: generated here, deterministically: short texts on one of six topics (animals, food,
+  weather, music, sport, the city), most words from the topic's list and the rest shared filler
+  words, so that words of one topic share contexts as they do in real text (2000 train, 300 held out);
+* ``lee``: the Lee news corpus shipped in gensim's wheel (``gensim.test.utils.datapath``):
+  ``lee_background.cor`` (300 documents) to train, ``lee.cor`` (50 other documents) held out;
+* ``multi30k``: Multi30k's English captions from ``$SEQLABS_DATA/multi30k`` (train 29,000, held out: val 1,014).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCES = ("embedded", "lee", "multi30k")
+
+__all__ = ["SOURCES", "TextSplits", "load_texts", "gensim_datapath", "TOPICS", "FILLERS", "generate_topic_texts"]
+
+# The embedded corpus's topics: a text on a topic draws most of its words from that topic's list.
+TOPICS: dict[str, list[str]] = {
+    "animals": ["dog", "cat", "horse", "cow", "sheep", "bird", "rabbit", "goat", "duck", "mouse"],
+    "food": ["bread", "cheese", "apple", "soup", "rice", "butter", "honey", "cake", "pepper", "salad"],
+    "weather": ["rain", "snow", "wind", "storm", "cloud", "thunder", "sun", "frost", "fog", "hail"],
+    "music": ["guitar", "piano", "drum", "violin", "song", "singer", "concert", "melody", "trumpet", "choir"],
+    "sport": ["football", "tennis", "goal", "referee", "stadium", "player", "match", "coach", "league", "trophy"],
+    "city": ["street", "bridge", "tower", "market", "station", "bus", "taxi", "traffic", "subway", "avenue"],
+}
+# Words that every topic uses (none is a spaCy stop word).
+FILLERS = ["saw", "liked", "found", "wanted", "morning", "evening", "yesterday", "today", "happy", "great",
+           "nice", "little", "big", "old", "new", "people", "friend", "family", "week", "day"]
+EMBEDDED_TEXTS = {"train": 2000, "heldout": 300}
+EMBEDDED_SEED = 2013
+
+
+def generate_topic_texts(n: int, seed: int, *, topic_share: float = 0.7) -> list[str]:
+    """``n`` texts of 8-14 words: each picks a topic, then each word is from it with ``topic_share``, else a filler."""
+    import random
+
+    rng = random.Random(seed)
+    names = sorted(TOPICS)
+    texts = []
+    for _ in range(n):
+        words = TOPICS[rng.choice(names)]
+        length = rng.randint(8, 14)
+        texts.append(" ".join(rng.choice(words) if rng.random() < topic_share else rng.choice(FILLERS)
+                              for _ in range(length)) + ".")
+    return texts
+
+
+@dataclass
+class TextSplits:
+    """Raw training and held-out texts (one str per sentence or document)."""
+    train: list[str]
+    heldout: list[str]
+    name: str     # one of SOURCES
+    origin: str   # where they were read from
+
+    def describe(self) -> str:
+        """One line: which corpus, how many texts and words, from where."""
+        words = sum(len(t.split()) for t in self.train)
+        return (f"{self.name}: {len(self.train)} training texts ({words:,} words), "
+                f"{len(self.heldout)} held out; from {self.origin}")
+
+
+def gensim_datapath(name: str) -> Path:
+    """The path of a file that gensim's wheel ships in ``gensim/test/test_data`` (no download)."""
+    try:
+        from gensim.test.utils import datapath
+    except ImportError as err:  # pragma: no cover - gensim is a dependency
+        raise ImportError("gensim is needed for its shipped corpora: pip install -c constraints.txt -e .") from err
+    path = Path(datapath(name))
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the installed gensim; reinstall gensim "
+                                "(pip install --force-reinstall -c constraints.txt gensim)")
+    return path
+
+
+def _lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+
+
+def load_texts(source: str) -> TextSplits:
+    """The training and held-out texts of ``source`` (``embedded``, ``lee`` or ``multi30k``)."""
+    if source == "embedded":
+        return TextSplits(generate_topic_texts(EMBEDDED_TEXTS["train"], EMBEDDED_SEED),
+                          generate_topic_texts(EMBEDDED_TEXTS["heldout"], EMBEDDED_SEED + 1), "embedded",
+                          "generated in seqlabs.word2vec_corpora (six topics)")
+    if source == "lee":
+        train, heldout = gensim_datapath("lee_background.cor"), gensim_datapath("lee.cor")
+        return TextSplits(_lines(train), _lines(heldout), "lee", str(train.parent))
+    if source == "multi30k":
+        from seqlabs.corpora import load_multi30k  # errors name the missing files and SEQLABS_DATA
+        train = load_multi30k("train")
+        return TextSplits(train.en, load_multi30k("val").en, "multi30k", train.origin)
+    raise ValueError(f"unknown Word2Vec corpus {source!r}: choose one of {', '.join(SOURCES)}")
