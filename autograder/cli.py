@@ -30,6 +30,7 @@ def _grade(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         memory_mb=args.memory_mb,
+        scheduler=args.scheduler,
     )
     return 0 if result.ok else 1
 
@@ -68,6 +69,9 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: cores)")
     grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per notebook (s)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "
+                       "for N worker processes on this machine (--workers is then unused); the key stays here")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")
     grade.set_defaults(run=_grade)
 

@@ -71,7 +71,22 @@ def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
     return sorted(p for p in candidates if not any(p == n or p in n.parents for n in needed))
 
 
-async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress) -> list[dict]:
+@dataclass
+class Graded:
+    """What grading one submission gave ``_grade_all``: its result, where its kernel ran, whether to cache it."""
+
+    result: Any  # submission.Result
+    where: str = ""  # the Dask worker that ran the kernel ("" on this machine)
+    cache: bool = True  # False: a re-run into the same ``out`` grades it again
+
+
+async def _grade_here(sub, lab, *, timeout, memory_mb) -> Graded:
+    return Graded(await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb))
+
+
+async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress,
+                     grade=_grade_here) -> list[dict]:
+    """Grade ``subs`` (``grade(sub, lab, timeout=, memory_mb=) -> Graded``), ``workers`` at once, through the cache."""
     gate = asyncio.Semaphore(workers)
     settings = f"{timeout:g}s:{memory_mb}MiB"
     results: list[dict] = []
@@ -90,13 +105,14 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
             progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
             return
         async with gate:
-            result = (await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb)).as_dict()
+            graded = await grade(sub, lab, timeout=timeout, memory_mb=memory_mb)
+        result = graded.result.as_dict()
         t0 = time.perf_counter()
-        if digest and not result["grader_failed"]:
+        if digest and graded.cache and not result["grader_failed"]:
             outputs.save_cached(out, ckey, result)
         result["timings"]["cache_s"] = time.perf_counter() - t0
         results.append(result)
-        progress.update(sub.student, result["status"], result["score"], result["max_score"])
+        progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
 
     await asyncio.gather(*(one(s) for s in subs))
     return results, len(skipped)
@@ -104,7 +120,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       workers: int | None = None, timeout: float = 600.0,
-                      memory_mb: int = 4096) -> GradeRun:
+                      memory_mb: int = 4096, scheduler: str | None = None) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -114,6 +130,9 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     profile is ``$SEQLABS_PROFILE`` (default ``class``), passed to the kernels.
     A re-run into the same ``out`` takes every submission whose content, key,
     source, profile and limits are unchanged from ``out/.grade-cache/``.
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
+    cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
+    this process still restores, judges and writes, and the key stays here.
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
     notebook that loops, crashes or cheats still gets its row.
@@ -121,6 +140,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     started = time.perf_counter()
     out = Path(out)
     try:
+        if scheduler:
+            from autograder.grade.cluster import parse_scheduler
+
+            parse_scheduler(scheduler)  # a bad address fails before anything runs
         spec = load_lab(lab, Path(root))
         subs = discover([Path(s) for s in submissions], lab=lab)
         out.mkdir(parents=True, exist_ok=True)
@@ -132,10 +155,16 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         print("autograder grade: no .ipynb submissions found", file=sys.stderr)
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
+    write_s = 0.0
     try:
-        results, skipped = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
-                                         timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
-                                         progress=progress))
+        todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
+                    progress=progress)
+        if scheduler:
+            from autograder.grade import cluster
+
+            results, skipped = asyncio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
+        else:
+            results, skipped = asyncio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
                           results=results)
