@@ -55,6 +55,7 @@ def test_a_bad_scheduler_address_is_refused_before_anything_runs(text, tmp_path,
     assert "tcp://" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clear_error(root, tmp_path, monkeypatch, capsys):
     """Does a scheduler that is not there fail the run (not hang), naming the address and `dask scheduler`?"""
     monkeypatch.setattr(cl, "CONNECT_TIMEOUT", 2)
@@ -128,6 +129,7 @@ def on_cluster(cluster, adversarial, root, tmp_path_factory):
     return run, out
 
 
+@pytest.mark.slow
 def test_cluster_grading_writes_what_local_grading_writes(adversarial, on_cluster):
     """Are gradebook, results, feedback and JUnit the same as a local run's, timings apart?"""
     run, out = on_cluster
@@ -142,6 +144,7 @@ def test_cluster_grading_writes_what_local_grading_writes(adversarial, on_cluste
         assert remote[name] == local[name], name
 
 
+@pytest.mark.slow
 def test_a_coordinator_rerun_resumes_from_the_cache(cluster, adversarial, on_cluster, root):
     """Does a second run into the same --out take every result from the cache and send no kernel?"""
     _, out = on_cluster
@@ -201,6 +204,7 @@ def _leaks(blob: bytes, secrets: dict[bytes, str]) -> list[str]:
     return [what for pattern, what in secrets.items() if pattern in blob]
 
 
+@pytest.mark.slow
 def test_no_key_value_or_solution_reaches_a_worker(cluster, root, tmp_path):
     """Does nothing this process sends the cluster hold a key value, a solution or a model answer?
 
@@ -272,6 +276,7 @@ def _orphans(label: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_no_submission(cluster, root, tmp_path, capsys):
     """Does killing a worker while it runs a kernel still give every submission exactly one, right, result?"""
     local, _ = cluster
@@ -302,6 +307,7 @@ def _assert_no_orphans(label: str) -> None:
     assert _orphans(label) == []
 
 
+@pytest.mark.slow
 def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, root, tmp_path):
     """Is a submission whose every worker dies given up after the allowed tries, the batch completing?"""
     local, _ = cluster
@@ -324,6 +330,7 @@ def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, r
     _assert_no_orphans("poison")
 
 
+@pytest.mark.slow
 def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
     """Does `autograder grade --scheduler local:1` grade, write the gradebook and exit 0?"""
     from autograder.cli import main
@@ -340,3 +347,33 @@ def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
     assert "per worker: 127.0.0.1:" in capsys.readouterr().err
 
 
+
+
+def test_the_deployment_files_say_what_works(repo_root):
+    """Do the Kubernetes manifest and the Slurm script parse, with `dask` options that exist and agree?"""
+    import ast
+
+    import yaml
+    from distributed.cli.dask_scheduler import main as scheduler_cli
+    from distributed.cli.dask_worker import main as worker_cli
+
+    deploy = repo_root / "docs" / "deploy"
+    docs = list(yaml.safe_load_all((deploy / "kubernetes.yaml").read_text()))
+    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    assert set(by) == {("Namespace", "seqlabs-grading"), ("Deployment", "dask-scheduler"),
+                       ("Service", "dask-scheduler"), ("Deployment", "dask-worker"),
+                       ("NetworkPolicy", "dask-worker-egress")}
+    service = by["Service", "dask-scheduler"]
+    scheduler = by["Deployment", "dask-scheduler"]["spec"]["template"]
+    worker = by["Deployment", "dask-worker"]["spec"]["template"]
+    assert service["spec"]["selector"] == scheduler["metadata"]["labels"]
+    (s_cmd,), (w_cmd,) = ([c["command"] for c in t["spec"]["containers"]] for t in (scheduler, worker))
+    assert s_cmd[:2] == ["dask", "scheduler"] and w_cmd[:2] == ["dask", "worker"]
+    scheduler_cli.make_context("dask scheduler", s_cmd[2:])  # click refuses an unknown option
+    worker_cli.make_context("dask worker", w_cmd[2:])
+    port = service["spec"]["ports"][0]["port"]
+    assert w_cmd[2] == f"tcp://{service['metadata']['name']}:{port}" and str(port) in s_cmd
+    assert cl.parse_scheduler(w_cmd[2])[0] == "address"
+    assert "--nthreads" in w_cmd and w_cmd[w_cmd.index("--nthreads") + 1] == "1"
+    ast.parse((deploy / "slurm_grade.py").read_text())
+    assert (deploy / "Dockerfile.worker").read_text().count("constraints.txt") >= 2
