@@ -65,6 +65,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(root, tmp_path, monkeypatch, 
     assert not run.ok and "tcp://127.0.0.1:9" in run.error and "dask scheduler" in run.error
 
 
+def test_the_data_sent_with_a_submission_leaves_out_the_key_and_classmates(tmp_path):
+    """Does a submission's folder travel without labs/keys (a repository root) or a classmate's folder?"""
+    from autograder.grade.submission import folder_files
+
+    for rel in ("data.csv", "more/table.txt", "labs/keys/lab.json", "labs/solution/lab.ipynb", "bob/bob.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    (tmp_path / "alice.ipynb").write_text("{}")
+    hide = [tmp_path / "labs" / "keys", tmp_path / "labs" / "solution", tmp_path / "bob", tmp_path]
+    sent = sorted(rel.as_posix() for _, rel in folder_files(tmp_path, skip=hide))
+    assert sent == ["data.csv", "more/table.txt"]
+
+
 # ---- on a cluster ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -305,6 +318,11 @@ def _assert_no_orphans(label: str) -> None:
     while _orphans(label) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _orphans(label) == []
+    import shutil
+    import tempfile
+
+    for left in Path(tempfile.gettempdir()).glob(f"seqlabs-{label}*"):  # a killed worker cleans up nothing
+        shutil.rmtree(left, ignore_errors=True)
 
 
 @pytest.mark.slow

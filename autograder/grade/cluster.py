@@ -47,8 +47,9 @@ ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}"
 CONNECT_TIMEOUT = 30  # s to reach a scheduler started by hand
 IN_FLIGHT = 64  # submissions handed to the cluster at once, at least (each holds its notebook and data files)
 # Local clusters hand a worker only as many tasks as it has threads: a worker that dies
-# then takes down no queued bystander, and long kernels spread evenly.
-LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
+# then takes down no queued bystander, and long kernels spread evenly. Their workers do not
+# run Dask's statistical profiler (a sample every 10 ms): the work is in the kernels.
+LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": 1.0, "distributed.worker.profile.enabled": False}
 USAGE = ("give a Dask scheduler address such as tcp://10.0.0.5:8786 (start one with `dask scheduler`), "
          "or local:N for N worker processes on this machine")
 
