@@ -1,10 +1,10 @@
 """Writing files so that a reader sees the old file or the new one, never half of one.
 
 `stage` writes the text to a temporary file beside its target; `os.replace`
-then swaps it in in one step. The build stages every output of a run before
-replacing any (a failed build overwrites nothing); the grader writes each
-output with `write_atomic` (an interrupted run never leaves a half-written
-gradebook).
+then swaps it in in one step. `replace_all` stages every file of a set before
+replacing any, so the build's outputs and the grader's gradebook, results,
+feedback and JUnit files are all old or all new: a full disk or a vanished
+folder while writing overwrites nothing and leaves no temporary file.
 """
 from __future__ import annotations
 
@@ -36,3 +36,21 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def replace_all(files: list[tuple[Path, str]]) -> None:
+    """Stage every ``(path, text)``, then replace them all; if staging any fails, replace none.
+
+    Raises the ``OSError`` of the first file that could not be staged, after
+    removing the temporary files already written.
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, text in files:
+            temps.append((stage(target, text), target))
+    except BaseException:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in temps:
+        os.replace(tmp, target)

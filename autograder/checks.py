@@ -12,7 +12,7 @@ Each takes a check id first (unique within a lab) and, by mode
 The pass/fail rules live in the ``verdict_*`` functions, which return ``None``
 for a pass or the failure message. ``autograder.judge`` calls the same
 functions with values from the answer key, so the notebook tally and the CI
-grade are the same number by construction (DESIGN.md, rule 2).
+grade are the same number by construction (docs/design.md, rule 2).
 
 Comparisons: ``check`` -- ``tokens.verify`` (tolerance for floats, exact for
 ints, bools, strings); ``check_below`` -- value < bound; ``check_above`` --

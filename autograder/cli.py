@@ -12,18 +12,37 @@ import sys
 from pathlib import Path
 
 
+def _conditions(args: argparse.Namespace):
+    """The grading conditions the command line asks for (never the shell's SEQLABS_PROFILE/SEQLABS_DATA)."""
+    from autograder.conditions import Conditions
+
+    try:
+        return Conditions.of(profile=args.profile, data_dir=args.data)
+    except (ValueError, OSError) as err:
+        print(f"autograder {args.command}: {err}", file=sys.stderr)
+        return None
+
+
 def _build(args: argparse.Namespace) -> int:
     from autograder.build import build_labs
 
-    report = build_labs(labs=args.labs or None, root=Path(args.root), verify=not args.no_verify)
+    conditions = _conditions(args)
+    if conditions is None:
+        return 2
+    report = build_labs(labs=args.labs or None, root=Path(args.root), conditions=conditions,
+                        verify=not args.no_verify, timeout=args.timeout)
     return 0 if report.ok else 1
 
 
 def _grade(args: argparse.Namespace) -> int:
     from autograder.grade import grade_submissions
 
+    conditions = _conditions(args)
+    if conditions is None:
+        return 2
     result = grade_submissions(
         lab=args.lab,
+        conditions=conditions,
         submissions=[Path(s) for s in args.submissions],
         out=Path(args.out),
         root=Path(args.root),
@@ -41,6 +60,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if run_demo(root=Path(args.root), out=Path(args.out)) else 1
 
 
+def _condition_options(command: argparse.ArgumentParser, verb: str) -> None:
+    from autograder.mode import PROFILES
+
+    command.add_argument("--profile", choices=PROFILES, default=None,
+                         help=f"{verb} this profile (default: fast, the committed keys'; "
+                              "the shell's SEQLABS_PROFILE is not used)")
+    command.add_argument("--data", metavar="DIR", default=None,
+                         help=f"{verb} the real data sets in DIR (e.g. DIR/multi30k/train.de.gz; default: the "
+                              "embedded data; the shell's SEQLABS_DATA is not used)")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
@@ -56,6 +86,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("labs", nargs="*", metavar="LAB", help="lab names (default: every lab in labs/source)")
     build.add_argument("--no-verify", action="store_true", help="skip executing the release and solution to verify them")
+    build.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="limit per cell in s (default by profile: fast 600, class 3600, full 43200)")
+    _condition_options(build, "build a key for")
     build.set_defaults(run=_build)
 
     grade = commands.add_parser(
@@ -67,8 +100,10 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--lab", required=True, help="lab name, e.g. lab1_rnn_lstm_numpy")
     grade.add_argument("--out", required=True, metavar="DIR", help="output directory")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: cores)")
-    grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per notebook (s)")
+    grade.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="wall-clock limit per notebook in s (default by profile: fast 600, class 3600, full 43200)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
+    _condition_options(grade, "grade under")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "
                        "for N worker processes on this machine (--workers is then unused); the key stays here")

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from autograder.build import build_labs, lab_paths, list_labs
+from autograder.build import build_labs
+from autograder.lab import lab_paths, list_labs
 from autograder.grade import grade_submissions
 
 DETAIL_WIDTH = 60

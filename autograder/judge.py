@@ -10,7 +10,7 @@ Rules (docs/architecture.md, "Judging"):
 
 Each rule is the ``autograder.checks.verdict_*`` function the student's kernel
 runs, fed from the key instead of the token table, so the notebook tally and
-the CI grade agree by construction (DESIGN.md, rule 2).
+the CI grade agree by construction (docs/design.md, rule 2).
 
 Typical use in the grader::
 
@@ -60,7 +60,7 @@ def key_token(key_entry: Mapping[str, Any]) -> str:
 
     The build writes these tokens into the notebooks and the judge compares
     reported values with them, so the notebook tally and the CI grade are one
-    computation (DESIGN.md, rule 2).
+    computation (docs/design.md, rule 2).
     """
     return tokens.make_token(values.decode(key_entry["value"]), rtol=float(key_entry.get("rtol", RTOL)),
                              atol=float(key_entry.get("atol", ATOL)), salt=key_entry.get("salt", ""))

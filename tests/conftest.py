@@ -11,6 +11,9 @@ from autograder import events, tally
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LAB = "lab0_example"
+# The tests' own frozen copy of the example lab and its built files: tests that assert facts about the
+# example (its checks, its points) use it, so the real labs/source/lab0_example.ipynb stays free to edit.
+EXAMPLE_ROOT = Path(__file__).resolve().parent / "fixtures" / "example"
 
 
 @pytest.fixture(scope="session")
@@ -19,13 +22,15 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = True) -> Path:
-    """Copy labs/ (only ``labs`` if given; generated notebooks and keys too iff ``generated``) under ``root``."""
+def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = True, src: Path | None = None) -> Path:
+    """Copy ``src``'s labs/ (default: the repository's; only ``labs`` if given; generated notebooks and keys too
+    iff ``generated``) under ``root``."""
+    src = src or (EXAMPLE_ROOT if labs == [EXAMPLE_LAB] else REPO_ROOT)
     for kind in ("source", "release", "solution", "keys"):
         (root / "labs" / kind).mkdir(parents=True, exist_ok=True)
         if kind != "source" and not generated:
             continue
-        for path in sorted((REPO_ROOT / "labs" / kind).glob("*")):
+        for path in sorted((src / "labs" / kind).glob("*")):
             if path.is_file() and (labs is None or path.stem in labs):
                 shutil.copy2(path, root / "labs" / kind / path.name)
     return root

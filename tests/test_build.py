@@ -14,7 +14,7 @@ from autograder.build import execute_notebook
 from autograder.build.release import make_release, with_tokens
 from autograder.build.verify import _value_strings
 from autograder.cli import main
-from conftest import EXAMPLE_LAB, REPO_ROOT
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 
 pytestmark = pytest.mark.xdist_group("build_lab0")
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -43,7 +43,7 @@ def token_table(nb) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def lab0(built_lab0):
-    source = read(REPO_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
+    source = read(EXAMPLE_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
     release = read(built_lab0.path(EXAMPLE_LAB, "release"))
     solution = read(built_lab0.path(EXAMPLE_LAB, "solution"))
     key = json.loads(built_lab0.path(EXAMPLE_LAB, "key").read_text())
@@ -111,7 +111,8 @@ def test_token_table_covers_exactly_the_visible_token_checks(lab0):
 def test_key_follows_the_contract(lab0):
     """Does the key have the format of docs/architecture.md, with only the hidden check marked hidden?"""
     source, _, _, key = lab0
-    assert (key["format"], key["lab"], key["profile"]) == ("seqlabs-key/1", EXAMPLE_LAB, "fast")
+    assert (key["format"], key["lab"]) == ("seqlabs-key/2", EXAMPLE_LAB)
+    assert key["conditions"] == {"profile": "fast", "data": "embedded"}
     assert key["blocks"]["q1_means"] == {"points": 1, "cell": "q1_tests", "checks": ["q1_means.data"]}
     assert key["blocks"]["q4_fit"]["checks"] == ["q4_fit.accuracy", "q4_fit.predicted"]
     assert {c for c, e in key["checks"].items() if e["hidden"]} == {"q1_hidden.wide"}

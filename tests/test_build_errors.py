@@ -5,12 +5,12 @@ import nbformat
 import pytest
 
 from autograder.build import BuildError, build_lab, build_labs, lab_paths
-from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
 
 
 
 def master() -> nbformat.NotebookNode:
-    return nbformat.read(REPO_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb", as_version=4)
+    return nbformat.read(EXAMPLE_ROOT / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb", as_version=4)
 
 
 def cell(nb, grade_id):
@@ -162,7 +162,7 @@ def test_solution_left_in_the_release_is_caught():
     from autograder.build.verify import verify_no_leaks
 
     source = master()
-    key = json.loads((REPO_ROOT / "labs" / "keys" / f"{EXAMPLE_LAB}.json").read_text())
+    key = json.loads((EXAMPLE_ROOT / "labs" / "keys" / f"{EXAMPLE_LAB}.json").read_text())
     with pytest.raises(BuildError, match=r"solution line 'return x.sum\(axis=0\) / x.shape\[0\]' appears"):
         verify_no_leaks(EXAMPLE_LAB, source, source, key)
 

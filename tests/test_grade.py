@@ -147,7 +147,7 @@ def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
 
     (tmp_path / "labs" / "source").mkdir(parents=True)
     (tmp_path / "labs" / "source" / f"{fx.LAB}.ipynb").write_bytes(
-        (fx.REPO / "labs" / "source" / f"{fx.LAB}.ipynb").read_bytes())
+        (fx.EXAMPLE / "labs" / "source" / f"{fx.LAB}.ipynb").read_bytes())
     assert run_demo(root=tmp_path, out=tmp_path / "out")
     table = capsys.readouterr().out
     assert "solution" in table and "release" in table and "full ✓" in table and "zero ✓" in table
@@ -155,13 +155,18 @@ def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
 
 
 def test_kernel_env_keeps_secrets_out(monkeypatch):
-    """Does a kernel get grade mode and the profile, but none of the grader's other variables?"""
+    """Does a kernel get grade mode and the key's conditions, but none of the grader's other variables?"""
+    from autograder.conditions import Conditions
     from autograder.grade.submission import kernel_env
 
     monkeypatch.setenv("CI_DEPLOY_TOKEN", "hunter2")
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    env = kernel_env("fast")
+    monkeypatch.setenv("SEQLABS_PROFILE", "full")
+    monkeypatch.setenv("SEQLABS_DATA", "/somewhere/else")
+    monkeypatch.setenv("SEQLABS_PROGRESS", "bar")
+    env = kernel_env(Conditions())
     assert env["AUTOGRADER_MODE"] == "grade" and env["SEQLABS_PROFILE"] == "fast"
+    assert env["SEQLABS_PROGRESS"] == "log" and "SEQLABS_DATA" not in env
     assert "CI_DEPLOY_TOKEN" not in env and "NBGRADER_EXECUTION" not in env and "PATH" in env
 
 

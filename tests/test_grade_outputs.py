@@ -67,8 +67,9 @@ def test_gradebook_columns_and_rows(run, key):
         reader = csv.reader(f)
         header = next(reader)
         rows = {r[0]: dict(zip(header, r)) for r in reader}
-    assert header[:6] == ["student", "lab", "score", "max_score", "status", "detail"]
-    assert header[6:] == list(key["blocks"]) + [f"{g} (manual)" for g in key.get("manual", {})]
+    assert header[:8] == ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
+    assert header[8:] == list(key["blocks"]) + [f"{g} (manual)" for g in key.get("manual", {})]
+    assert {(r["profile"], r["data"]) for r in rows.values()} == {("fast", "embedded")}
     assert set(rows) == {"solution", "release", "not_json"}
     assert rows["solution"]["score"] == rows["solution"]["max_score"]
     assert rows["not_json"]["status"] == "error"

@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook
 from autograder.build import execute_notebook
 from autograder.events import events_in_notebook
 from autograder.judge import judge_events
-from conftest import EXAMPLE_LAB, REPO_ROOT
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
 LAB = EXAMPLE_LAB
@@ -34,7 +34,7 @@ WRONG_RMS = '    return float(np.mean(x))  # not the RMS'
 
 
 def labs_file(kind: str) -> Path:
-    return REPO_ROOT / "labs" / kind / (f"{LAB}.json" if kind == "keys" else f"{LAB}.ipynb")
+    return EXAMPLE_ROOT / "labs" / kind / (f"{LAB}.json" if kind == "keys" else f"{LAB}.ipynb")
 
 
 def answers(carol: bool) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Is the notebook tally the CI grade, for every check of every lab? (DESIGN.md, rule 2)
+"""Is the notebook tally the CI grade, for every check of every lab? (docs/design.md, rule 2)
 
 In a student's kernel a check is judged by the token the build wrote into the
 notebook; in CI the grader judges the reported value against the answer key.

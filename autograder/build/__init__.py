@@ -13,7 +13,6 @@ for has built and verified, then replaces each output atomically.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import time
@@ -24,29 +23,29 @@ from typing import Any, Callable
 
 import nbformat
 
-from autograder.atomic import stage
+from autograder.atomic import replace_all
 from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import auto_points, build_key, check_record_run
-from autograder.build.release import make_release, strip_hidden_tests
+from autograder.build.key import TOKEN_KINDS, build_key, check_record_run
+from autograder.build.release import make_release
 from autograder.build.solution import make_solution, token_table
+from autograder.build.stable import keep_committed, same_solution
 from autograder.build.validate import validate_source
 from autograder.build.verify import verify_no_leaks, verify_release, verify_solution
+from autograder.conditions import Conditions
+from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
 
 __all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "execute_notebook",
            "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
 
-TIMEOUT = 600.0  # seconds per cell
 JOBS = 2  # kernels one build runs at once
 
 
 @dataclass
 class LabBuild:
-    """One lab's outputs as file contents (nothing written yet)."""
+    """One lab's outputs as file contents by path (nothing written yet)."""
     lab: str
-    release: str
-    solution: str
-    key: str
+    files: dict[Path, str]
     seconds: float = 0.0
 
 
@@ -63,18 +62,6 @@ class BuildReport:
         return not self.errors and bool(self.built)
 
 
-def list_labs(root: Path) -> list[str]:
-    """Lab names: every ``labs/source/<lab>.ipynb``, sorted."""
-    return sorted(p.stem for p in (Path(root) / "labs" / "source").glob("*.ipynb"))
-
-
-def lab_paths(root: Path, lab: str) -> dict[str, Path]:
-    """Where the master and the three outputs of ``lab`` live under ``root``."""
-    labs = Path(root) / "labs"
-    return {"source": labs / "source" / f"{lab}.ipynb", "release": labs / "release" / f"{lab}.ipynb",
-            "solution": labs / "solution" / f"{lab}.ipynb", "key": labs / "keys" / f"{lab}.json"}
-
-
 def notebook_text(nb: nbformat.NotebookNode) -> str:
     """The file contents nbformat writes, with a final newline."""
     return nbformat.writes(nb) + "\n"
@@ -84,49 +71,95 @@ def key_text(key: dict[str, Any]) -> str:
     return json.dumps(key, indent=1, ensure_ascii=False) + "\n"
 
 
-def build_lab(lab: str, *, root: Path = Path("."), verify: bool = True, timeout: float = TIMEOUT,
-              jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
+def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Conditions(), verify: bool = True,
+              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
     """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built.
 
+    Every kernel runs under ``conditions`` (profile and data; default: ``fast``
+    on the embedded data, the committed outputs). For the default conditions
+    the result is the release, the solution and the key; for any other, only a
+    key for those conditions (``Conditions.key_name``), whose exact checks must
+    take the release's tokens (an exact check may not depend on the profile).
     The kernel runs of each phase are independent, so up to ``jobs`` of them
     run at once: the two record runs, then the solution run and the two
     verification runs.
     """
     start = time.perf_counter()
-    path = lab_paths(root, lab)["source"]
+    paths = lab_paths(root, lab)
+    path = paths["source"]
     if not path.exists():
         raise BuildError(lab, f"no master notebook {path}", f"create {path} or check the lab name")
     source = nbformat.read(path, as_version=4)
     validate_source(source, lab)
-    run = dict(timeout=timeout, cwd=path.parent)
+    run = dict(timeout=timeout or conditions.time_limit_s, cwd=path.parent)
+    where = dict(profile=conditions.profile, data_dir=conditions.data_dir)
+    key_path = paths["key"].with_name(conditions.key_name(lab))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        full, stripped = _results(pool.submit(execute_notebook, source, mode="record", **run),
-                                  pool.submit(execute_notebook, strip_hidden_tests(source), mode="record", **run))
+        full, stripped = _results(pool.submit(execute_notebook, source, mode="record", **where, **run),
+                                  pool.submit(execute_notebook, strip_hidden_tests(source), mode="record",
+                                              **where, **run))
         check_record_run(lab, source, full)
-        key = build_key(lab, source, full, stripped)
+        key = _stable_key(lab, build_key(lab, source, full, stripped, conditions), root, conditions, key_path)
         hidden = sum(c["hidden"] for c in key["checks"].values())
         manual = sum(m["points"] for m in key["manual"].values())
-        log(f"{lab}: key: {len(key['checks'])} checks ({hidden} hidden) in {len(key['blocks'])} blocks, "
-            f"{auto_points(key):g} auto + {manual:g} manual points "
+        log(f"{lab}: key ({conditions.describe()}): {len(key['checks'])} checks ({hidden} hidden) in "
+            f"{len(key['blocks'])} blocks, {auto_points(key):g} auto + {manual:g} manual points "
             f"(record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s)")
 
         visible = token_table(key, hidden=False)
         release = make_release(source, lab, visible)
         if verify:
             verify_no_leaks(lab, source, release, key)
-        tasks = [pool.submit(make_solution, source, lab, key, **run)]
+        tasks = [pool.submit(make_solution, source, lab, key, conditions=conditions, **run)]
         if verify:
-            tasks += [pool.submit(execute_notebook, source, mode="grade", **run),
-                      pool.submit(verify_release, lab, release, key, **run)]
+            tasks += [pool.submit(execute_notebook, source, mode="grade", **where, **run),
+                      pool.submit(verify_release, lab, release, key, conditions=conditions, **run)]
         solution, *checked = _results(*tasks)
     log(f"{lab}: release: {len(visible)} tokens; solution run {solution.seconds:.1f} s")
     if verify:
         verify_solution(lab, source, key, solution, graded=checked[0])
         total = auto_points(key)
-        log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks")
-    return LabBuild(lab=lab, release=notebook_text(release), solution=notebook_text(solution.nb),
-                    key=key_text(key), seconds=time.perf_counter() - start)
+        log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks ({conditions.profile})")
+    files = {key_path: key_text(key)}
+    if conditions.is_default:
+        files = {paths["release"]: notebook_text(release), paths["solution"]: notebook_text(solution.nb), **files}
+    return LabBuild(lab=lab, files=files, seconds=time.perf_counter() - start)
+
+
+def _stable_key(lab: str, key: dict[str, Any], root: Path, conditions: Conditions, key_path: Path) -> dict[str, Any]:
+    """The fresh key with every committed entry that accepts its fresh value kept (``stable``).
+
+    A key for other conditions than the default takes its exact checks' entries
+    from the default key, so that the release's tokens and this key judge alike.
+    """
+    if not conditions.is_default:
+        default = _committed_key(lab_paths(root, lab)["key"], Conditions())
+        if default is None:
+            raise BuildError(lab, f"a key for {conditions.describe()} takes the release's tokens from "
+                             f"{lab_paths(root, lab)['key']}, which is missing or out of date",
+                             f"run `autograder build {lab}` first (the default conditions), then this command")
+        key, kept = keep_committed(key, default, profile=conditions.profile, kinds=TOKEN_KINDS)
+        differ = sorted(c for c, e in key["checks"].items() if e["kind"] in TOKEN_KINDS and c not in kept)
+        if differ:
+            raise BuildError(lab, f"exact check(s) {', '.join(differ)} record values under {conditions.describe()} "
+                             "that the release's tokens reject: an exact check must not depend on the profile or "
+                             "the data", "compute the checked value from inputs no profile changes, or check it "
+                             "with a bound (check_below/check_above) instead")
+    key, _ = keep_committed(key, _committed_key(key_path, conditions), profile=conditions.profile)
+    return key
+
+
+def _committed_key(path: Path, conditions: Conditions) -> dict[str, Any] | None:
+    """The key at ``path`` if it is readable and was recorded under ``conditions``; else None."""
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    recorded = key.get("conditions") if isinstance(key, dict) else None
+    if recorded is None and isinstance(key, dict) and key.get("format") == "seqlabs-key/1":
+        recorded = {"profile": key.get("profile"), "data": "embedded"}  # format 1: fast on embedded data
+    return key if isinstance(recorded, dict) and conditions.same_as_key(recorded) else None
 
 
 def _results(*futures: Future) -> list[Any]:
@@ -135,29 +168,33 @@ def _results(*futures: Future) -> list[Any]:
     return [f.result() for f in futures]
 
 
-def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), verify: bool = True,
-               timeout: float = TIMEOUT, jobs: int = JOBS, log: Callable[[str], None] = print) -> BuildReport:
-    """Build ``labs`` (default: every master in ``root/labs/source``); write only if all of them build."""
+def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditions: Conditions = Conditions(),
+               verify: bool = True, timeout: float | None = None, jobs: int = JOBS,
+               log: Callable[[str], None] = print) -> BuildReport:
+    """Build ``labs`` (default: every master in ``root/labs/source``) under ``conditions``;
+    write only if all of them build."""
     report = BuildReport()
     names = labs or list_labs(root)
     if not names:
         log(f"no master notebooks in {Path(root) / 'labs' / 'source'}")
     for lab in names:
         try:
-            report.built.append(build_lab(lab, root=root, verify=verify, timeout=timeout, jobs=jobs, log=log))
+            report.built.append(build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout,
+                                          jobs=jobs, log=log))
         except BuildError as error:
             report.errors[lab] = error
             print(f"error: {error}", file=sys.stderr)
         except Exception as error:  # a kernel that died or a cell that timed out: report it as this lab's error
-            fix = (f"make every cell finish within {timeout:g} s in the fast profile" if "Timeout" in type(error).__name__
-                   else "run the master in Jupyter with SEQLABS_PROFILE=fast to see why")
+            limit = timeout or conditions.time_limit_s
+            fix = (f"make every cell finish within {limit:g} s in the {conditions.profile} profile, or give the "
+                   "build more time per cell with --timeout S" if "Timeout" in type(error).__name__
+                   else f"run the master in Jupyter with SEQLABS_PROFILE={conditions.profile} to see why")
             report.errors[lab] = BuildError(lab, f"{type(error).__name__}: {str(error).strip()[:500]}", fix)
             print(f"error: {report.errors[lab]}", file=sys.stderr)
     if report.errors:
         log(f"build failed for {', '.join(report.errors)}: nothing written")
         return report
-    staged = [(lab_paths(root, b.lab)[kind], getattr(b, kind)) for b in report.built
-              for kind in ("release", "solution", "key")]
+    staged = [(target, text) for b in report.built for target, text in b.files.items()]
     for target, changed in zip((t for t, _ in staged), _write_all(staged)):
         (report.written if changed else report.unchanged).append(target)
     for built in report.built:
@@ -184,22 +221,18 @@ def same_apart_from_timings(old: str, new: str) -> bool:
     return old == new or DURATION.sub("<duration>", old) == DURATION.sub("<duration>", new)
 
 
-def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
-    """Write every changed file to a temporary file beside it, then ``os.replace`` them all.
-
-    Returns, per file, whether it changed. If writing any temporary file fails,
-    none is replaced and the temporary files are removed.
-    """
-    changed = [not (t.exists() and same_apart_from_timings(t.read_text(encoding="utf-8"), text)) for t, text in files]
-    temps: list[tuple[Path, Path]] = []
+def unchanged(target: Path, new: str) -> bool:
+    """Whether ``target`` already holds ``new`` as far as a rebuild is concerned (``stable``): the same text
+    apart from printed durations, or, for a solution notebook, the same cells and marks."""
     try:
-        for (target, text), change in zip(files, changed):
-            if change:
-                temps.append((stage(target, text), target))
-    except BaseException:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, target in temps:
-        os.replace(tmp, target)
+        old = target.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return same_apart_from_timings(old, new) or (target.parent.name == "solution" and same_solution(old, new))
+
+
+def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
+    """Replace every changed file at once (``atomic.replace_all``); returns, per file, whether it changed."""
+    changed = [not unchanged(t, text) for t, text in files]
+    replace_all([f for f, change in zip(files, changed) if change])
     return changed

@@ -24,8 +24,3 @@ class BuildError(Exception):
 
     def __str__(self) -> str:
         return f"{self.lab}: {self.where}: {self.problem}\n    fix: {self.fix}"
-
-
-def grade_id_of(cell) -> str | None:
-    """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or None

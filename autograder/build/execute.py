@@ -21,7 +21,11 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 from autograder.events import events_in_cell
+from autograder.conditions import DEFAULT_PROFILE as BUILD_PROFILE
 from autograder.mode import kernel_settings
+
+START_TRIES = 3  # a kernel that dies before its first cell ("Kernel died before replying to kernel_info") ...
+START_PAUSE = 2.0  # s, times the attempt number, before it is started again
 
 
 @dataclass
@@ -45,7 +49,7 @@ class ExecutedNotebook:
         return [e for i in sorted(self.events) for e in self.events[i]]
 
 
-def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None,
+def kernel_env(*, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
                extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
     env = {**os.environ, **kernel_settings(mode, profile)}
@@ -58,7 +62,7 @@ def kernel_env(*, mode: str, profile: str = "fast", data_dir: Path | None = None
     return env
 
 
-def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = "fast", data_dir: Path | None = None,
+def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
                      cwd: Path | None = None, timeout: float = 600.0, allow_errors: bool = True,
                      extra_env: Mapping[str, str] | None = None) -> ExecutedNotebook:
     """Execute a copy of ``nb`` top to bottom in a new kernel; ``nb`` is left as it was.
@@ -66,23 +70,33 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = "fast", data
     ``allow_errors=True`` runs every cell even after an error (the errors are
     listed in the result); ``False`` stops at the first one with nbclient's
     ``CellExecutionError``. ``timeout`` is per cell, in seconds. No execution
-    timestamps are written, so running twice gives the same notebook.
+    timestamps are written, so running twice gives the same notebook. A
+    kernel that fails before its first cell runs is started again, up to
+    ``START_TRIES`` times, with a pause.
     """
-    run = copy.deepcopy(nb)
-    client = NotebookClient(run, timeout=int(timeout), allow_errors=allow_errors, record_timing=False,
-                            kernel_name=run.metadata.get("kernelspec", {}).get("name", "python3"),
-                            resources={"metadata": {"path": str(cwd or Path.cwd())}})
     start = time.perf_counter()
-    # The kernel process's own stderr (start-up warnings) goes to a file, shown only if the run fails;
-    # what cells write to stderr still reaches the notebook through the kernel's messages.
-    with tempfile.TemporaryFile() as kernel_log:
-        try:
-            client.execute(env=kernel_env(mode=mode, profile=profile, data_dir=data_dir, extra_env=extra_env),
-                           stderr=kernel_log)
-        except Exception as error:
-            kernel_log.seek(0)
-            error.add_note("kernel stderr (last lines):\n" + kernel_log.read().decode(errors="replace")[-2000:])
-            raise
+    env = kernel_env(mode=mode, profile=profile, data_dir=data_dir, extra_env=extra_env)
+    for attempt in range(1, START_TRIES + 1):
+        run = copy.deepcopy(nb)
+        started_cells: list[int] = []
+        client = NotebookClient(run, timeout=int(timeout), allow_errors=allow_errors, record_timing=False,
+                                kernel_name=run.metadata.get("kernelspec", {}).get("name", "python3"),
+                                resources={"metadata": {"path": str(cwd or Path.cwd())}},
+                                on_cell_start=lambda cell, cell_index: started_cells.append(cell_index))
+        # The kernel process's own stderr (start-up warnings) goes to a file, shown only if the run fails;
+        # what cells write to stderr still reaches the notebook through the kernel's messages.
+        with tempfile.TemporaryFile() as kernel_log:
+            try:
+                client.execute(env=env, stderr=kernel_log)
+                break
+            except Exception as error:
+                kernel_log.seek(0)
+                error.add_note("kernel stderr (last lines):\n" + kernel_log.read().decode(errors="replace")[-2000:])
+                if started_cells or attempt == START_TRIES:  # a cell's failure, or the last try: the caller's
+                    if not started_cells:
+                        error.add_note(f"the kernel did not start in {START_TRIES} tries")
+                    raise
+        time.sleep(START_PAUSE * attempt)  # a kernel that died before its first cell: a busy machine; again
     # How stdout is cut into chunks depends on flush timing: merge them so that
     # running twice gives the same notebook.
     CoalesceStreamsPreprocessor().preprocess(run, {})

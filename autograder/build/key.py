@@ -13,18 +13,22 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook
 from autograder.build.validate import static_check_ids
+from autograder.conditions import Conditions
+from autograder.lab import cell_index, grade_id_of
 
-FORMAT = "seqlabs-key/1"
-PROFILE = "fast"
+FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
 TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers
 _NOT_PARAMS = ("event", "lab", "check")  # record fields that are not key fields
 
 
-def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook) -> dict[str, Any]:
-    """The key of ``lab`` from the record runs of the master (``full``) and of it without hidden tests."""
+def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook,
+              conditions: Conditions = Conditions()) -> dict[str, Any]:
+    """The key of ``lab`` from the record runs of the master (``full``) and of it without hidden tests,
+    both run under ``conditions``."""
+    profile = conditions.profile
     check_record_run(lab, source, full)
     blocks: dict[str, dict[str, Any]] = {}
     checks: dict[str, dict[str, Any]] = {}
@@ -42,22 +46,18 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(lab, source, checks, visible)
-    _check_deterministic(lab, source, checks, stripped)
-    _check_reference_passes(lab, source, checks, blocks)
+    _check_deterministic(lab, source, checks, stripped, profile)
+    _check_reference_passes(lab, source, checks, blocks, conditions)
     _check_points(lab, source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
-    return {"format": FORMAT, "lab": lab, "profile": PROFILE, "blocks": blocks, "checks": checks, "manual": manual}
-
-
-def auto_points(key: dict[str, Any]) -> float:
-    """Points of every autograded block of the key."""
-    return float(sum(b["points"] for b in key["blocks"].values()))
+    return {"format": FORMAT, "lab": lab, "conditions": conditions.as_key(), "blocks": blocks, "checks": checks,
+            "manual": manual}
 
 
 def check_record_run(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
     """Raise ``BuildError`` for the first cell that raised, or marks block that failed, in a record run."""
-    fix = "the master must run top to bottom without errors in record mode (fast profile, embedded data)"
+    fix = "the master must run top to bottom without errors in record mode (in the conditions of the build)"
     for error in run.errors:
         cell = source.cells[error.index]
         raise BuildError(lab, f"the cell raised {error.ename}: {error.evalue}", fix,
@@ -106,7 +106,7 @@ def _check_coverage(lab, source, checks, visible) -> None:
                          "seed every random number generator the lab uses")
 
 
-def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook) -> None:
+def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook, profile: str) -> None:
     """A token check must record the same value in both record runs (within its tolerance), or its token
     would accept a value the next run does not give."""
     from autograder import values
@@ -117,7 +117,7 @@ def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook) -> Non
             entry = checks.get(event.get("check")) if event.get("event") == "record" else None
             if entry is None or entry["kind"] not in TOKEN_KINDS:
                 continue
-            ok, _ = judge_check(entry, values.decode(event["value"]), profile=PROFILE)
+            ok, _ = judge_check(entry, values.decode(event["value"]), profile=profile)
             if not ok:
                 raise BuildError(lab, f"check {event['check']!r} recorded different values in two runs of the master",
                                  "seed every random number generator the value depends on "
@@ -125,18 +125,19 @@ def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook) -> Non
                                  index=index, grade_id=grade_id_of(source.cells[index]))
 
 
-def _check_reference_passes(lab, source, checks, blocks) -> None:
+def _check_reference_passes(lab, source, checks, blocks, conditions: Conditions) -> None:
     """Record mode always passes; judge each reference value now, so a bound the master misses fails here."""
     from autograder import values
     from autograder.judge import judge_check
 
     for cid, entry in checks.items():
-        ok, message = judge_check(entry, values.decode(entry["value"]), profile=PROFILE)
+        ok, message = judge_check(entry, values.decode(entry["value"]), profile=conditions.profile)
         if not ok:
             gid = blocks[entry["block"]]["cell"] if entry["block"] else None
-            index = next((i for i, c in enumerate(source.cells) if grade_id_of(c) == gid), None)
+            index = cell_index(source, gid)
             raise BuildError(lab, f"the master's own value fails check {cid!r}: {message}",
-                             f"fix the solution, or loosen the check's bound for the {PROFILE!r} profile",
+                             f"fix the solution, or set the check's bound for the {conditions.profile!r} profile "
+                             f"so that it holds on the data that profile uses ({conditions.describe()})",
                              index=index, grade_id=gid)
 
 

@@ -62,12 +62,6 @@ def make_release(source: NotebookNode, lab: str, tokens: Mapping[str, str]) -> N
     return nb
 
 
-def strip_hidden_tests(source: NotebookNode) -> NotebookNode:
-    """The master without its hidden-test regions (solutions kept), by nbgrader's ClearHiddenTests."""
-    nb, _ = ClearHiddenTests().preprocess(copy.deepcopy(source), {})
-    return nb
-
-
 def insert_tokens(source: NotebookNode, lab: str, tokens: Mapping[str, str],
                   hidden_tokens: Mapping[str, str] | None = None) -> NotebookNode:
     """A copy of ``source`` whose setup cell passes ``tokens`` to ``init``.

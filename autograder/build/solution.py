@@ -9,6 +9,7 @@ from nbformat import NotebookNode
 from autograder.build.execute import ExecutedNotebook, execute_notebook
 from autograder.build.key import TOKEN_KINDS
 from autograder.build.release import insert_tokens
+from autograder.conditions import Conditions
 
 
 def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
@@ -20,7 +21,7 @@ def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
 
 
 def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, timeout: float,
-                  cwd: Path | None = None) -> ExecutedNotebook:
+                  cwd: Path | None = None, conditions: Conditions = Conditions()) -> ExecutedNotebook:
     """Execute the master with every token in student mode; the result keeps its outputs.
 
     The setup cell gets the release's tokens, and each hidden-test region
@@ -34,7 +35,8 @@ def make_solution(source: NotebookNode, lab: str, key: Mapping[str, Any], *, tim
     visible = token_table(key, hidden=False)
     hidden = {c: t for c, t in token_table(key, hidden=True).items() if c not in visible}
     nb = insert_tokens(source, lab, visible, hidden)
-    run = execute_notebook(nb, mode="student", profile="fast", timeout=timeout, cwd=cwd)
+    run = execute_notebook(nb, mode="student", profile=conditions.profile, data_dir=conditions.data_dir,
+                           timeout=timeout, cwd=cwd)
     run.nb.metadata = source.metadata
     return run
 

@@ -12,7 +12,8 @@ from nbformat import NotebookNode
 from nbgrader import utils as nbg
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
-from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.errors import BuildError
+from autograder.lab import grade_id_of
 
 SCHEMA_VERSION = 3
 # (begin, end, the nbgrader cell kind the region must live in, that kind's test)

@@ -17,11 +17,12 @@ from typing import Any, Iterable, Mapping
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError, grade_id_of
+from autograder.build.errors import BuildError
 from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import PROFILE, auto_points
 from autograder.build.solution import summary_of
 from autograder.build.validate import REGIONS
+from autograder.conditions import Conditions, key_profile
+from autograder.lab import auto_points, cell_index, grade_id_of
 
 SOLUTION_BEGIN, SOLUTION_END = REGIONS[0][:2]
 MIN_SIGNIFICANT = 3  # a value that rounds to fewer significant digits ("0.5", "2") cannot be hidden
@@ -32,7 +33,7 @@ def judged_points(key: Mapping[str, Any], run: ExecutedNotebook, cells: Iterable
     from autograder.events import events_in_notebook
     from autograder.judge import judge_events
 
-    return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=PROFILE)
+    return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=key_profile(key))
 
 
 def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solution: ExecutedNotebook,
@@ -42,7 +43,7 @@ def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solu
     total = auto_points(key)
     for block, judged in judged_points(key, graded, range(len(source.cells))).items():
         if not judged.ok:
-            index = _cell_of(source, key["blocks"][block]["cell"])
+            index = cell_index(source, key["blocks"][block]["cell"])
             raise BuildError(lab, f"the solution loses block {block!r} when graded: {'; '.join(judged.messages())}",
                              "the master must pass its own checks; widen the tolerance or fix the solution",
                              index=index, grade_id=key["blocks"][block]["cell"])
@@ -54,10 +55,11 @@ def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solu
 
 
 def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, timeout: float,
-                   cwd: Path | None = None) -> ExecutedNotebook:
-    """The release as handed out runs to the end (errors allowed) and earns 0 when graded."""
+                   cwd: Path | None = None, conditions: Conditions = Conditions()) -> ExecutedNotebook:
+    """The release as handed out runs to the end (errors allowed) and earns 0 when graded (in ``conditions``)."""
     try:
-        run = execute_notebook(release, mode="grade", profile=PROFILE, timeout=timeout, cwd=cwd)
+        run = execute_notebook(release, mode="grade", profile=conditions.profile, data_dir=conditions.data_dir,
+                               timeout=timeout, cwd=cwd)
     except Exception as error:  # a dead kernel or a timeout: the student could not run it either
         raise BuildError(lab, f"the release notebook does not run to the end: {type(error).__name__}: {error}",
                          "make every given cell run with the stubs in place") from None
@@ -67,7 +69,7 @@ def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, t
             cell = key["blocks"][block]["cell"]
             raise BuildError(lab, f"block {block!r} earns {judged.earned:g} points in the untouched release",
                              "make its checks depend on the student's answer (a solution region)",
-                             index=_cell_of(release, cell), grade_id=cell)
+                             index=cell_index(release, cell), grade_id=cell)
     return run
 
 
@@ -140,7 +142,3 @@ def _value_strings(encoded: Any) -> set[str]:
         if len(re.sub(r"e.*|[^0-9]", "", short).strip("0")) >= MIN_SIGNIFICANT:
             found |= {short, repr(x)}
     return found
-
-
-def _cell_of(nb: NotebookNode, grade_id: str) -> int | None:
-    return next((i for i, c in enumerate(nb.cells) if grade_id_of(c) == grade_id), None)

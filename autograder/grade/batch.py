@@ -15,8 +15,9 @@ from typing import Any
 
 import nbformat
 
-from autograder.build.release import strip_hidden_tests
-from autograder.mode import current_profile
+from autograder.conditions import Conditions, describe_recorded
+from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
+from autograder.atomic import write_atomic
 from autograder.grade import outputs
 from autograder.grade.discover import discover
 from autograder.grade.progress import Progress
@@ -38,20 +39,49 @@ class GradeRun:
     write_s: float = 0.0  # writing gradebook, results, feedback and JUnit at the end
 
 
-def load_lab(lab: str, root: Path) -> Lab:
-    source_path = root / "labs" / "source" / f"{lab}.ipynb"
-    key_path = root / "labs" / "keys" / f"{lab}.json"
-    missing = [str(p) for p in (source_path, key_path) if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"lab {lab!r}: missing {', '.join(missing)} (run `autograder build {lab}`)")
+def load_lab(lab: str, root: Path, conditions: Conditions = Conditions()) -> Lab:
+    """The lab's master and its key for ``conditions``; ``ValueError`` naming the mismatch and the fix when
+    no key was built for them."""
+    source_path = lab_paths(root, lab)["source"]
+    default_key = lab_paths(root, lab)["key"]
+    key_path = default_key.with_name(conditions.key_name(lab))
+    if not source_path.is_file():
+        raise FileNotFoundError(f"lab {lab!r}: missing {source_path} (the master notebook; check --lab and --root)")
+    if not key_path.is_file():
+        built = ", ".join(f"{p.name} ({describe_recorded(_recorded(p))})"
+                          for p in sorted(default_key.parent.glob(f"{lab}.*json"))) or "none"
+        raise ValueError(f"lab {lab!r}: no answer key for {conditions.describe()} ({key_path} is missing; "
+                         f"keys built: {built}): build one with `{conditions.build_command(lab)}`")
     key = json.loads(key_path.read_text(encoding="utf-8"))
-    profile = current_profile()
+    recorded = _recorded(key_path)
+    if not conditions.same_as_key(recorded):
+        raise ValueError(f"lab {lab!r}: {key_path} was built for {describe_recorded(recorded)}, not for "
+                         f"{conditions.describe()}: rebuild it with `{conditions.build_command(lab)}`")
     digest = hashlib.sha256(key_path.read_bytes() + source_path.read_bytes()
-                            + f"{profile}:{GRADER_VERSION}".encode()).hexdigest()
-    labs = (root / "labs").resolve()
+                            + f"{conditions.profile}:{conditions.data}:{GRADER_VERSION}".encode()).hexdigest()
     source = nbformat.read(source_path, as_version=4)
     return Lab(name=lab, source=source, released=strip_hidden_tests(source), key=key, key_hash=digest,
-               profile=profile, hide=[labs / "source", labs / "keys", labs / "solution"])
+               conditions=conditions, hide=instructor_folders(root))
+
+
+def _recorded(key_path: Path) -> dict[str, Any]:
+    """The conditions a key file records (``{}`` when it records none: a key of format 1, or unreadable)."""
+    try:
+        key = json.loads(key_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return key.get("conditions", {}) if isinstance(key, dict) else {}
+
+
+def ignored_shell_settings(conditions: Conditions) -> list[str]:
+    """Notes on the grader's own ``SEQLABS_*`` settings, which never reach a graded kernel."""
+    notes = []
+    for var in sorted(v for v in os.environ if v.startswith("SEQLABS_") and os.environ[v].strip()):
+        notes.append(f"{var}={os.environ[var]!r} in this shell is not passed to the graded kernels")
+    if notes:
+        notes.append(f"grading under {conditions.describe()} (the key's conditions; --profile and --data "
+                     "choose another key)")
+    return notes
 
 
 def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
@@ -69,6 +99,17 @@ def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
     needed = [n.resolve() for n in needed]
     candidates = {s.path.parent.resolve() for s in subs} | {out.resolve()}
     return sorted(p for p in candidates if not any(p == n or p in n.parents for n in needed))
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before grading, not after hours of it, when ``out`` cannot take files."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / ".write-probe", "")
+        (out / ".write-probe").unlink()
+    except OSError as err:
+        raise OSError(f"cannot write into the output folder {out}: {err.strerror or err}; "
+                      "choose another --out") from None
 
 
 @dataclass
@@ -109,7 +150,10 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
         result = graded.result.as_dict()
         t0 = time.perf_counter()
         if digest and graded.cache and not result["grader_failed"]:
-            outputs.save_cached(out, ckey, result)
+            try:
+                outputs.save_cached(out, ckey, result)
+            except OSError as err:  # the batch goes on; only resuming loses this one
+                print(f"autograder grade: warning: could not cache {sub.student}'s result: {err}", file=sys.stderr)
         result["timings"]["cache_s"] = time.perf_counter() - t0
         results.append(result)
         progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
@@ -119,43 +163,52 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
-                      workers: int | None = None, timeout: float = 600.0,
-                      memory_mb: int = 4096, scheduler: str | None = None) -> GradeRun:
+                      conditions: Conditions = Conditions(), workers: int | None = None,
+                      timeout: float | None = None, memory_mb: int = 4096,
+                      scheduler: str | None = None) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
-    is the wall-clock limit in seconds for running one notebook's cells (counted
-    from its kernel being ready); ``memory_mb`` the memory limit per kernel
-    (address space, and resident size of its process tree). The grading
-    profile is ``$SEQLABS_PROFILE`` (default ``class``), passed to the kernels.
+    is the wall-clock limit in seconds for running one notebook's cells,
+    counted from its kernel being ready (default by profile:
+    ``conditions.TIME_LIMIT_S``); ``memory_mb`` the memory limit per kernel
+    (address space, and resident size of its process tree). Every kernel runs
+    under ``conditions`` (profile and data; default ``fast`` on the embedded
+    data), with the key built for them; the grader's own ``SEQLABS_*``
+    environment never reaches a kernel. Asked for conditions no key was built
+    for, it refuses before running any kernel, naming the build command.
     A re-run into the same ``out`` takes every submission whose content, key,
-    source, profile and limits are unchanged from ``out/.grade-cache/``.
+    source, conditions and limits are unchanged from ``out/.grade-cache/``.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
     cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
     this process still restores, judges and writes, and the key stays here.
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
-    notebook that loops, crashes or cheats still gets its row.
+    notebook that loops, crashes or cheats still gets its row. Outputs are
+    written all at once or not at all (``atomic.replace_all``).
     """
     started = time.perf_counter()
     out = Path(out)
+    write_s = 0.0
+    timeout = timeout or conditions.time_limit_s
     try:
         if scheduler:
             from autograder.grade.cluster import parse_scheduler
 
             parse_scheduler(scheduler)  # a bad address fails before anything runs
-        spec = load_lab(lab, Path(root))
+        spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
-        out.mkdir(parents=True, exist_ok=True)
+        _check_writable(out)
         spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))])
     except (OSError, ValueError) as err:
         print(f"autograder grade: {err}", file=sys.stderr)
         return GradeRun(ok=False, out=out, error=str(err))
+    for note in ignored_shell_settings(conditions):
+        print(f"autograder grade: note: {note}", file=sys.stderr)
     if not subs:
         print("autograder grade: no .ipynb submissions found", file=sys.stderr)
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
-    write_s = 0.0
     try:
         todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                     progress=progress)
@@ -166,9 +219,16 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         else:
             results, skipped = asyncio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
-        outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, profile=spec.profile,
+        outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
                           results=results)
         write_s = time.perf_counter() - t0
+    except OSError as err:  # a full disk, a vanished or read-only folder: nothing was replaced
+        why = (f"could not write the results into {out}: {err.strerror or err}"
+               f"{f' ({err.filename})' if err.filename else ''}; no result file was overwritten. "
+               f"Free space or fix the folder and run the same command again (finished submissions "
+               f"are taken from {out / outputs.CACHE})")
+        print(f"autograder grade: {why}", file=sys.stderr)
+        return GradeRun(ok=False, out=out, error=why, wall_s=time.perf_counter() - started)
     except Exception as err:  # the grader's own failure: say so, exit non-zero
         print(f"autograder grade: the grader failed: {type(err).__name__}: {err}", file=sys.stderr)
         return GradeRun(ok=False, out=out, error=f"{type(err).__name__}: {err}",

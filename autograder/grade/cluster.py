@@ -8,7 +8,7 @@ student's cells, exactly as local grading does (``submission.grade_one``); it
 then sends a worker a ``KernelJob``: the restored notebook's code cells (the
 other cells as empty placeholders, so that cell numbers stay those of the
 restored notebook), which of them were restored, the submission folder's data
-files, the profile and the limits. The worker runs them in the same fenced
+files, the grading conditions (profile, data) and the limits. The worker runs them in the same fenced
 kernel as local grading (``sandbox.execute``) and returns the kernel's
 ``Execution``: its events, status and errors. The coordinator judges them
 against the key. Nothing of ``labs/keys``, ``labs/solution`` or the key's
@@ -76,7 +76,7 @@ class KernelJob:
     cells: tuple[dict[str, str], ...]  # restored notebook, code cells only: {"cell_type", "source"}
     restored: frozenset[int]  # indices of cells taken from the source: only their events count
     files: tuple[tuple[str, bytes], ...]  # the submission folder's data files (relative path, bytes)
-    profile: str
+    conditions: Any  # autograder.conditions.Conditions: the key's profile and data (a fingerprint, a path)
     timeout: float
     memory_mb: int
     hide: tuple[str, ...]  # folders to cover in the kernel where they exist on the worker (paths only)
@@ -89,6 +89,10 @@ class WorkerRun:
 
     execution: sandbox.Execution
     worker: str
+
+
+class ClusterUnreachable(RuntimeError):
+    """No scheduler answered at the address given (not an OSError: the grader's writes fail with those)."""
 
 
 class WorkerMismatch(RuntimeError):
@@ -134,14 +138,36 @@ def kernel_job(sub: Submission, restored: Restored, lab: Any, *, timeout: float,
         except OSError:
             continue
     return KernelJob(label=sub.student[:20], cells=cells, restored=frozenset(restored.cells),
-                     files=tuple(files), profile=lab.profile, timeout=timeout, memory_mb=memory_mb,
+                     files=tuple(files), conditions=lab.conditions, timeout=timeout, memory_mb=memory_mb,
                      hide=tuple(str(p) for p in lab.hide), versions=versions())
 
 
 def _worker_own_labs() -> list[Path]:
     """A worker installed from a checkout has its own ``labs/``: its kernels must not read those either."""
-    labs = Path(__file__).resolve().parents[2] / "labs"
-    return [labs / d for d in ("source", "keys", "solution") if (labs / d).is_dir()]
+    from autograder.lab import instructor_folders
+
+    return [p for p in instructor_folders(Path(__file__).resolve().parents[2]) if p.is_dir()]
+
+
+@functools.lru_cache(maxsize=4)
+def _data_fingerprint(folder: str) -> str:
+    from autograder.conditions import fingerprint
+
+    return fingerprint(Path(folder))
+
+
+def _check_data(conditions: Any) -> None:
+    """A key built on real data grades only where the same data are, at the coordinator's path."""
+    if conditions.data_dir is None:
+        return
+    try:
+        here = _data_fingerprint(str(conditions.data_dir))
+    except OSError as err:
+        here = f"none ({err})"
+    if here != conditions.data:
+        raise WorkerMismatch(f"the data at {conditions.data_dir} on this worker are not the key's "
+                             f"({conditions.data[:19]}; here: {here[:60]}): put the same data folder at the "
+                             "same path on every worker (a shared file system)")
 
 
 def run_job(job: KernelJob) -> WorkerRun:
@@ -156,6 +182,7 @@ def run_job(job: KernelJob) -> WorkerRun:
                            for k, v in job.versions if dict(mine).get(k) != v)
         raise WorkerMismatch(f"this worker's installation differs from the coordinator's ({differ}): "
                              "install the same version on every worker (pip install -c constraints.txt .)")
+    _check_data(job.conditions)
     workdir = Path(tempfile.mkdtemp(prefix=f"seqlabs-{job.label}-"))
     try:
         for rel, data in job.files:
@@ -166,7 +193,7 @@ def run_job(job: KernelJob) -> WorkerRun:
             dest.write_bytes(data)
         execution = asyncio.run(sandbox.execute(
             [dict(c) for c in job.cells], workdir=workdir, restored=set(job.restored), timeout=job.timeout,
-            memory_mb=job.memory_mb, env=kernel_env(job.profile),
+            memory_mb=job.memory_mb, env=kernel_env(job.conditions),
             hide=[Path(p) for p in job.hide] + _worker_own_labs()))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -192,7 +219,7 @@ async def connect(scheduler: str) -> AsyncIterator[Any]:
     try:
         client = await Client(value, asynchronous=True, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as err:
-        raise ConnectionError(f"could not reach the Dask scheduler at {value} within {CONNECT_TIMEOUT} s "
+        raise ClusterUnreachable(f"could not reach the Dask scheduler at {value} within {CONNECT_TIMEOUT} s "
                               f"({err}): is `dask scheduler` running there? ({USAGE})") from None
     async with client:
         yield client

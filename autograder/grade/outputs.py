@@ -1,6 +1,8 @@
 """Write a grading run's outputs, each atomically (``autograder.atomic.write_atomic``).
 
-DIR/gradebook.csv      one row per submission: student, lab, score, max_score, status, detail,
+Every file states the grading conditions (profile and data) the grades were computed under.
+
+DIR/gradebook.csv      one row per submission: student, lab, profile, data, score, max_score, status, detail,
                        then one column per block (points earned) and per manual cell ("pending")
 DIR/results.json       every block and check with its outcome and message, flags, timings
 DIR/feedback/<s>.html  what the student sees: ✓/✘ and the message per check, never a key value
@@ -18,33 +20,41 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from autograder.atomic import write_atomic
+from autograder.atomic import replace_all, write_atomic
+from autograder.conditions import Conditions
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
-HEAD = ["student", "lab", "score", "max_score", "status", "detail"]
+HEAD = ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]]) -> str:
+def _conditions(conditions: Conditions) -> dict[str, str]:
+    """The grading conditions as every output states them."""
+    return {"profile": conditions.profile, "data": conditions.data}
+
+
+def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]],
+                  conditions: Conditions = Conditions()) -> str:
     blocks, manual = list(key["blocks"]), list(key.get("manual", {}))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual])
     for r in results:
-        row = [r["student"], lab, _num(r["score"]), _num(r["max_score"]), r["status"], r["detail"]]
+        row = [r["student"], lab, conditions.profile, conditions.data, _num(r["score"]), _num(r["max_score"]),
+               r["status"], r["detail"]]
         row += [_num(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
         row += ["pending" for _ in manual]
         writer.writerow(row)
     return out.getvalue()
 
 
-def results_json(lab: str, key_hash: str, profile: str, results: list[dict[str, Any]]) -> str:
+def results_json(lab: str, key_hash: str, conditions: Conditions, results: list[dict[str, Any]]) -> str:
     public = [{k: v for k, v in r.items() if k != "grader_failed"} for r in results]
-    return json.dumps({"format": "seqlabs-results/1", "lab": lab, "profile": profile,
+    return json.dumps({"format": "seqlabs-results/2", "lab": lab, "conditions": _conditions(conditions),
                        "key_hash": key_hash, "submissions": public}, indent=1, sort_keys=False) + "\n"
 
 
@@ -58,7 +68,7 @@ def _check_line(cid: str, check: dict[str, Any]) -> str:
     return f'<li class="{css}">{mark} <code>{html.escape(cid)}</code> — {html.escape(text)}</li>'
 
 
-def feedback_html(lab: str, r: dict[str, Any]) -> str:
+def feedback_html(lab: str, r: dict[str, Any], conditions: Conditions = Conditions()) -> str:
     """The student's page: their score, each block and check with ✓/✘ and its message."""
     parts = [
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -67,6 +77,7 @@ def feedback_html(lab: str, r: dict[str, Any]) -> str:
         ".ok{color:#176617}.bad{color:#a31515}li{margin:.2em 0}</style></head><body>",
         f"<h1>{html.escape(lab)}: {_num(r['score'])} / {_num(r['max_score'])}</h1>",
         f"<p>Student: <b>{html.escape(r['student'])}</b>. Status: <b>{html.escape(r['status'])}</b>.</p>",
+        f'<p class="conditions">Graded under: {html.escape(conditions.describe())}.</p>',
     ]
     if r["status"] != "graded" and r["detail"]:
         parts.append(f"<p class=\"bad\">{html.escape(r['detail'].split('; review:')[0])}</p>")
@@ -85,8 +96,11 @@ def feedback_html(lab: str, r: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def junit_xml(lab: str, results: list[dict[str, Any]]) -> str:
+def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = Conditions()) -> str:
     suites = []
+    properties = ("    <properties>\n" + "".join(
+        f"      <property name={quoteattr(k)} value={quoteattr(v)}/>\n" for k, v in _conditions(conditions).items())
+        + "    </properties>")
     for r in results:
         cases, suite = [], f"{lab}.{r['student']}"
         for block_id, b in r["blocks"].items():
@@ -106,18 +120,19 @@ def junit_xml(lab: str, results: list[dict[str, Any]]) -> str:
         suites.append(
             f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" "
             f"failures=\"{failures}\" errors=\"{errors}\" skipped=\"{len(r['manual'])}\">\n"
-            + "\n".join(cases) + "\n  </testsuite>")
+            + "\n".join([properties, *cases]) + "\n  </testsuite>")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>\n"
 
 
-def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, profile: str,
+def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, conditions: Conditions,
               results: Iterable[dict[str, Any]]) -> None:
+    """Every output of the run, replaced all at once (a failure while writing overwrites none of them)."""
     results = sorted(results, key=lambda r: r["student"])
-    for r in results:
-        write_atomic(out / "feedback" / f"{r['student']}.html", feedback_html(lab, r))
-    write_atomic(out / "results.json", results_json(lab, key_hash, profile, results))
-    write_atomic(out / "junit.xml", junit_xml(lab, results))
-    write_atomic(out / "gradebook.csv", gradebook_csv(lab, key, results))
+    files = [(out / "feedback" / f"{r['student']}.html", feedback_html(lab, r, conditions)) for r in results]
+    files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),
+              (out / "junit.xml", junit_xml(lab, results, conditions)),
+              (out / "gradebook.csv", gradebook_csv(lab, key, results, conditions))]
+    replace_all(files)
 
 
 def cache_key(content_hash: str, key_hash: str) -> str:

@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder.lab import is_protected, nbgrader_meta
+
 
 @dataclass
 class Restored:
@@ -28,17 +30,6 @@ class Restored:
     nb: Any  # nbformat.NotebookNode
     cells: set[int]  # indices of cells taken from the source
     notes: list[str] = field(default_factory=list)  # what was put back, for the detail column
-
-
-def nbgrader_meta(cell: Any) -> dict[str, Any]:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
-def is_protected(cell: Any) -> bool:
-    """Locked cells and autograder test cells: the grader always uses the source's version."""
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("locked")) or (bool(meta.get("grade")) and not meta.get("solution"))
 
 
 def _fresh(cell: Any) -> Any:

@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,9 @@ MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory"
 KERNEL_START_TIMEOUT = 60.0  # s; a cold torch import on a busy 2-core box stays well under
 POLL = 0.2  # s between liveness/memory/deadline checks while a cell runs
 MAX_ERROR_CHARS = 500  # of one cell's error kept for the results
+START_TRIES = 3  # a kernel that does not start (a busy machine) is tried this often ...
+START_PAUSE = 2.0  # s, times the attempt number, between tries
+START_LOG_CHARS = 1000  # of the kernel's start-up output kept when it never started
 
 
 @dataclass
@@ -171,19 +175,19 @@ async def execute(
     kc: AsyncKernelClient | None = None
     result = Execution(status="ok")
     try:
-        conn, _ = write_connection_file(str(rundir / "kernel.json"), transport="ipc", ip=str(rundir / "k"))
         started = time.monotonic()
-        proc = subprocess.Popen(
-            kernel_command(conn, list(hide)), cwd=workdir, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=functools.partial(_limit_memory, memory_mb),
-        )
-        kc = AsyncKernelClient()
-        kc.load_connection_file(conn)
-        kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
-        problem = await _wait_for_ready(kc, proc)
+        for attempt in range(1, START_TRIES + 1):
+            proc, kc, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
+                                                    memory_mb=memory_mb)
+            if not problem:
+                break
+            _stop(proc, kc)
+            proc = kc = None
+            if attempt < START_TRIES:
+                await asyncio.sleep(START_PAUSE * attempt)
         if problem:
-            result.status, result.detail = "error", f"the kernel did not start: {problem}"
+            result.status = "error"
+            result.detail = f"the kernel did not start ({START_TRIES} tries): {problem}"
             return result
         result.kernel_start_s = time.monotonic() - started
         deadline = time.monotonic() + timeout
@@ -209,15 +213,60 @@ async def execute(
         result.status, result.detail = "error", f"could not run the notebook: {type(err).__name__}: {err}"
         return result
     finally:
-        if kc is not None:
-            kc.stop_channels()
-        if proc is not None:
-            _kill_group(proc.pid)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        _stop(proc, kc)
         shutil.rmtree(rundir, ignore_errors=True)
+
+
+async def _start_kernel(rundir: Path, attempt: int, *, workdir: Path, env: dict[str, str], hide,
+                        memory_mb: int) -> tuple[subprocess.Popen, AsyncKernelClient, str]:
+    """Start a fenced kernel and wait until it answers: ``(process, client, "")``, or why it did not
+    start as the last string (with the tail of its start-up log)."""
+    conn, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
+                                    ip=str(rundir / f"k{attempt}"))
+    proc = subprocess.Popen(
+        kernel_command(conn, list(hide)), cwd=workdir, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, preexec_fn=functools.partial(_limit_memory, memory_mb),
+    )
+    log = _Tail(proc.stdout)
+    kc = AsyncKernelClient()
+    kc.load_connection_file(conn)
+    kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
+    problem = await _wait_for_ready(kc, proc)
+    if problem:
+        await asyncio.sleep(0.2)  # let the reader catch the last lines of a kernel that exited
+        tail = log.text()
+        problem += f"; start-up log: {tail}" if tail else "; the start-up log is empty"
+    return proc, kc, problem
+
+
+class _Tail:
+    """Drains a child's output pipe in a thread (so the child never blocks on it), keeping its last bytes."""
+
+    def __init__(self, pipe) -> None:
+        self._kept = bytearray()
+        self._thread = threading.Thread(target=self._drain, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, pipe) -> None:
+        with pipe:
+            for chunk in iter(lambda: pipe.read1(4096), b""):
+                self._kept = (self._kept + chunk)[-START_LOG_CHARS:]
+
+    def text(self) -> str:
+        return bytes(self._kept).decode(errors="replace").strip()
+
+
+def _stop(proc: subprocess.Popen | None, kc: AsyncKernelClient | None) -> None:
+    """Close the client's channels and kill the kernel's whole process group."""
+    if kc is not None:
+        kc.stop_channels()
+    if proc is not None:
+        _kill_group(proc.pid)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 async def _wait_for_ready(kc: AsyncKernelClient, proc: subprocess.Popen) -> str:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
+from autograder.conditions import Conditions
 from autograder.judge import judge_events
+from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission
@@ -34,9 +36,13 @@ class Lab:
     source: Any  # the master notebook (nbformat v4)
     released: Any  # the master without hidden tests (what a student's test cells look like)
     key: dict[str, Any]
-    key_hash: str  # of the key and the source together: either changing regrades
-    profile: str
+    key_hash: str  # of the key, the source and the conditions together: any changing regrades
+    conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
+
+    @property
+    def profile(self) -> str:
+        return self.conditions.profile
 
 
 @dataclass
@@ -105,15 +111,18 @@ def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None
 
 # The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
 # (A block's error message reaches the student's feedback, so whatever the kernel can read can leak.)
+# The lab's own settings (SEQLABS_PROFILE, SEQLABS_DATA, ...) are never passed: they come from the key's
+# grading conditions, whatever the grader's shell says.
 PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
-              "PYTHONPATH", "PYTHONHASHSEED", "SEQLABS_DATA", "IPYTHONDIR", "MPLCONFIGDIR",
+              "PYTHONPATH", "PYTHONHASHSEED", "IPYTHONDIR", "MPLCONFIGDIR",
               "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
               "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
 
 
-def kernel_env(profile: str) -> dict[str, str]:
+def kernel_env(conditions: Conditions) -> dict[str, str]:
+    """A graded kernel's environment: the few variables running Python needs, and the key's conditions."""
     env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
-    env.update(kernel_settings("grade", profile), MPLBACKEND="Agg")
+    env.update(kernel_settings("grade", conditions.profile), MPLBACKEND="Agg", **conditions.kernel_env())
     # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(var, "1")
@@ -142,7 +151,7 @@ def _manual(lab: Lab) -> dict[str, dict[str, Any]]:
 
 
 def max_score(lab: Lab) -> float:
-    return float(sum(float(b["points"]) for b in lab.key["blocks"].values()))
+    return auto_points(lab.key)
 
 
 # Runs the restored notebook's kernel and returns what it emitted: ``run_here`` on this
@@ -158,7 +167,7 @@ async def run_here(sub: Submission, restored: Restored, *, lab: Lab, timeout: fl
         scratch_copy(sub.path.parent, workdir, skip=lab.hide)
         return await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
                                      timeout=timeout, memory_mb=memory_mb,
-                                     env=kernel_env(lab.profile), hide=lab.hide)
+                                     env=kernel_env(lab.conditions), hide=lab.hide)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

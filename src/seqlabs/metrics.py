@@ -12,7 +12,6 @@ where the two agree, the shorter one's missing positions counting as misses.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np

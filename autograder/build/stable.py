@@ -1,0 +1,98 @@
+"""Rebuilds that change nothing when nothing changed (docs/architecture.md, "Stable rebuilds").
+
+Floating-point results differ in their last bits from one CPU, BLAS build or
+thread count to the next, and trained results differ more. A build therefore
+compares what it recorded with what is committed *under the key's own
+tolerance*, and keeps the committed entry when that entry accepts the fresh
+value, so the tokens, the release's checksums and the key stay byte for byte:
+
+* ``close`` / ``equal``: the committed token accepts the fresh value
+  (``autograder.judge.judge_check`` against the committed entry);
+* ``below`` / ``above``: the fresh value passes the same bound, and differs
+  from the committed value by at most ``TRAINED_RTOL`` times the larger of
+  the committed value and the bound (the recorded value is the reference's
+  result, for instructors to read; only the bound judges). A gradient check's
+  relative error of 7.7e-11 or 9.1e-11 under a bound of 1e-6 is the same
+  result; a loss of 4.01 that becomes 4.50 under a bound of 4.2 is not;
+* ``agreement``: the same target, and the fresh prediction reaches the same
+  agreement bound.
+
+Every other field of the entry (kind, block, hidden, tolerance, bound, salt,
+target) must be equal, so a changed source or tolerance rewrites the key.
+
+A solution notebook is kept when its cells (type, id, source, metadata), the
+notebook's metadata and the marks it shows (its ``summary()`` events) are
+unchanged: its printed numbers and plots are one machine's sample run.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import nbformat
+
+from autograder.mode import resolve_bound
+
+TRAINED_RTOL = 0.1  # how far a recorded trained result may move and still be "the same" reference
+VALUE_FIELDS = ("value",)  # what a rebuild may record differently; everything else must match
+
+
+def keep_committed(fresh: dict[str, Any], committed: Mapping[str, Any] | None, *, profile: str,
+                   kinds: tuple[str, ...] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """``fresh`` with each check entry replaced by the committed one wherever that one accepts it.
+
+    Only entries of ``kinds`` are considered (default: every kind). Returns the
+    key and the ids of the checks whose committed entry was kept.
+    """
+    if not committed or not isinstance(committed.get("checks"), Mapping):
+        return fresh, []
+    kept = []
+    checks = dict(fresh["checks"])
+    for cid, entry in fresh["checks"].items():
+        old = committed["checks"].get(cid)
+        if old is not None and (kinds is None or entry["kind"] in kinds) and accepts(old, entry, profile=profile):
+            checks[cid] = old
+            kept.append(cid)
+    return {**fresh, "checks": checks}, kept
+
+
+def accepts(old: Mapping[str, Any], new: Mapping[str, Any], *, profile: str) -> bool:
+    """Whether the committed key entry ``old`` stands for the freshly recorded entry ``new``."""
+    from autograder import values
+    from autograder.judge import judge_check
+
+    if {k: v for k, v in old.items() if k not in VALUE_FIELDS} != {k: v for k, v in new.items()
+                                                                    if k not in VALUE_FIELDS}:
+        return False
+    try:
+        fresh_value = values.decode(new["value"])
+        ok, _ = judge_check(old, fresh_value, profile=profile)
+    except Exception:  # a value of another type or shape: not the same reference
+        return False
+    if not ok:
+        return False
+    if old["kind"] in ("below", "above"):
+        before, now = float(values.decode(old["value"])), float(fresh_value)
+        scale = max(abs(before), abs(resolve_bound(old["bound"], profile=profile)))
+        return abs(now - before) <= TRAINED_RTOL * scale
+    return True
+
+
+def same_solution(old_text: str, new_text: str) -> bool:
+    """Whether two solution notebooks have the same cells, metadata and marks (outputs aside)."""
+    try:
+        old, new = nbformat.reads(old_text, as_version=4), nbformat.reads(new_text, as_version=4)
+    except Exception:
+        return False
+    return old.metadata == new.metadata and _inputs(old) == _inputs(new) and _marks(old) == _marks(new)
+
+
+def _inputs(nb) -> list[tuple]:
+    return [(c.cell_type, c.get("id"), c.source, json.dumps(c.metadata, sort_keys=True)) for c in nb.cells]
+
+
+def _marks(nb) -> list[dict[str, Any]]:
+    """The summary events the notebook shows: the tally a student sees."""
+    from autograder.events import events_in_cell
+
+    return [e for c in nb.cells if c.cell_type == "code" for e in events_in_cell(c) if e.get("event") == "summary"]

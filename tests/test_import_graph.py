@@ -1,0 +1,63 @@
+"""Do build and grade stand side by side, each importing the lab module and neither the other?"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "autograder"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports (``from x import y`` -> x and x.y; relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = here.rsplit(".", node.level)[0] if path.name != "__init__.py" or node.level > 1 else here
+                base = f"{parent}.{base}".rstrip(".")
+            found |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return found
+
+
+def modules_of(package: str) -> list[Path]:
+    return sorted((PACKAGE / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package, forbidden", [("grade", "autograder.build"), ("build", "autograder.grade")])
+def test_build_and_grade_do_not_import_each_other(package, forbidden):
+    """Does no module of one pipeline import the other (both share autograder.lab instead)?"""
+    offenders = {str(p.relative_to(PACKAGE.parent)): sorted(m for m in imported_modules(p)
+                                                            if m == forbidden or m.startswith(forbidden + "."))
+                 for p in modules_of(package)}
+    assert not {p: m for p, m in offenders.items() if m}, f"{package} imports {forbidden}"
+
+
+def test_the_rule_can_fail(tmp_path, monkeypatch):
+    """Would a grade module importing the build be caught?"""
+    bad = PACKAGE / "grade" / "restore.py"
+    text = bad.read_text() + "\nfrom autograder.build.release import make_release\n"
+    fake = tmp_path / "autograder" / "grade"
+    fake.mkdir(parents=True)
+    (fake / "restore.py").write_text(text)
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path / "autograder")
+    assert "autograder.build.release" in imported_modules(fake / "restore.py")
+
+
+def test_one_module_owns_the_lab_layout():
+    """Are the lab's paths and cell predicates defined in autograder/lab.py and nowhere else?"""
+    owners = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in {
+                    "lab_paths", "list_labs", "grade_id_of", "nbgrader_meta", "is_protected", "cell_index",
+                    "strip_hidden_tests", "auto_points"}:
+                owners.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    assert owners and all(where == ["lab.py"] for where in owners.values()), owners
