@@ -305,7 +305,8 @@ def test_a_worker_killed_mid_batch_loses_no_submission(cluster, root, tmp_path, 
     assert killed, "no worker was killed while running a kernel"
     assert run.ok, run.error
     assert sorted(r["student"] for r in run.results) == [f"kill{i}" for i in range(4)]
-    assert all((r["status"], r["score"]) == ("graded", r["max_score"]) for r in run.results)
+    assert all((r["status"], r["score"]) == ("graded", r["max_score"]) for r in run.results), [
+        (r["student"], r["detail"]) for r in run.results]
     assert len(list((tmp_path / "out" / ".grade-cache").glob("*.json"))) == 4
     lines = [ln for ln in capsys.readouterr().err.splitlines() if re.match(r"\[\d+/4\] kill\d", ln)]
     assert len(lines) == 4 and all(" on 127.0.0.1:" in ln for ln in lines), lines

@@ -45,6 +45,7 @@ from autograder.grade.restore import Restored
 LOCAL = re.compile(r"local:(\d+)")
 ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}")
 CONNECT_TIMEOUT = 30  # s to reach a scheduler started by hand
+RESUBMIT_TRIES = 3  # a job whose answer the cluster lost (not a KilledWorker) is sent this often
 IN_FLIGHT = 64  # submissions handed to the cluster at once, at least (each holds its notebook and data files)
 # Local clusters hand a worker only as many tasks as it has threads: a worker that dies
 # then takes down no queued bystander, and long kernels spread evenly. Their workers do not
@@ -244,20 +245,27 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
 
             async def run(sub: Submission, restored: Restored) -> sandbox.Execution:
                 job = kernel_job(sub, restored, lab, timeout=timeout, memory_mb=memory_mb)
-                future = client.submit(run_job, job, key=f"grade-{sub.student}-{uuid.uuid4().hex[:8]}",
-                                       pure=False)
-                try:
-                    answer: WorkerRun = await future
-                except KilledWorker as err:
-                    seen["cache"] = False
-                    return sandbox.Execution(
-                        status="died", detail=f"every Dask worker that ran it died ({err.allowed_failures + 1} "
-                        f"tries, the last on {err.last_worker.address}); not cached, a re-run tries again")
-                except (Exception, FutureCancelledError) as err:  # the cluster's failure, not the notebook's
-                    return sandbox.Execution(status="error", detail=f"the Dask cluster could not run it: "
-                                             f"{type(err).__name__}: {str(err)[:300]}")
-                seen["where"] = answer.worker.split("://")[-1]
-                return answer.execution
+                for attempt in range(1, RESUBMIT_TRIES + 1):
+                    future = client.submit(run_job, job, key=f"grade-{sub.student}-{uuid.uuid4().hex[:8]}",
+                                           pure=False)
+                    try:
+                        answer: WorkerRun = await future
+                    except KilledWorker as err:
+                        seen["cache"] = False
+                        return sandbox.Execution(
+                            status="died", detail=f"every Dask worker that ran it died ({err.allowed_failures + 1}"
+                            f" tries, the last on {err.last_worker.address}); not cached, a re-run tries again")
+                    except WorkerMismatch as err:
+                        return sandbox.Execution(status="error", detail=f"the Dask worker refused it: {err}")
+                    except (Exception, FutureCancelledError) as err:  # the cluster's failure, not the notebook's
+                        # (a result lost with its worker between running and reaching us): send it again
+                        if attempt < RESUBMIT_TRIES:
+                            continue
+                        return sandbox.Execution(status="error", detail=f"the Dask cluster could not run it "
+                                                 f"({attempt} tries): {type(err).__name__}: {str(err)[:300]}")
+                    seen["where"] = answer.worker.split("://")[-1]
+                    return answer.execution
+                raise AssertionError("unreachable")
 
             result = await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb, run=run)
             return Graded(result, where=seen.get("where", ""), cache=seen.get("cache", True))
