@@ -61,18 +61,23 @@ def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) 
     tally.note_check(check_id)
 
 
-def check_below(check_id: str, value: Any, bound: Any) -> None:
+def check_below(check_id: str, value: Any, bound: Any, *, possible: Any = None) -> None:
     """Check that the number ``value`` is strictly below ``bound``.
 
     ``bound`` is a number or a dict by profile (``{"fast": 2.0, "class": 0.5,
     "full": 0.3}``) resolved with ``SEQLABS_PROFILE`` (default ``class``).
+    ``possible`` is ``(low, high)``, the values the quantity can physically
+    take (``None`` for no limit on that side): a cross-entropy is
+    ``(0, None)``, a BLEU score ``(0, 100)``, an accuracy ``(0, 1)``. A value
+    outside it fails, however far below the bound (a forged or broken value).
     """
-    _bounded(check_id, value, bound, kind="below")
+    _bounded(check_id, value, bound, kind="below", possible=possible)
 
 
-def check_above(check_id: str, value: Any, bound: Any) -> None:
-    """Check that the number ``value`` is strictly above ``bound`` (number or dict by profile)."""
-    _bounded(check_id, value, bound, kind="above")
+def check_above(check_id: str, value: Any, bound: Any, *, possible: Any = None) -> None:
+    """Check that the number ``value`` is strictly above ``bound`` (number or dict by profile); ``possible``
+    as for ``check_below``."""
+    _bounded(check_id, value, bound, kind="above", possible=possible)
 
 
 def check_agreement(check_id: str, predicted: Any, target: Any, *, at_least: Any) -> None:
@@ -97,16 +102,18 @@ def check_agreement(check_id: str, predicted: Any, target: Any, *, at_least: Any
     tally.note_check(check_id)
 
 
-def _bounded(check_id: str, value: Any, bound: Any, *, kind: str) -> None:
+def _bounded(check_id: str, value: Any, bound: Any, *, kind: str, possible: Any = None) -> None:
     _check_id(check_id)
     _validate_bound(check_id, bound)
+    possible = _validate_possible(check_id, possible)
     mode = current_mode()
     if mode == "record":
-        _emit_record(check_id, kind=kind, value=value, bound=bound)
+        extra = {} if possible is None else {"possible": possible}
+        _emit_record(check_id, kind=kind, value=value, bound=bound, **extra)
     elif mode == "grade":
         _emit_report(check_id, value)
     else:
-        _fail_if(check_id, verdict_bound(value, resolve_bound(bound), kind=kind))
+        _fail_if(check_id, verdict_bound(value, resolve_bound(bound), kind=kind, possible=possible))
     tally.note_check(check_id)
 
 
@@ -127,8 +134,9 @@ def verdict_token(value: Any, token: str) -> str | None:
     return detail
 
 
-def verdict_bound(value: Any, bound: float, *, kind: str) -> str | None:
-    """``None`` if the number ``value`` is strictly below/above ``bound`` (``kind``), else why not."""
+def verdict_bound(value: Any, bound: float, *, kind: str, possible: Any = None) -> str | None:
+    """``None`` if the number ``value`` is strictly below/above ``bound`` (``kind``) and within
+    ``possible`` (``[low, high]``, ``None`` for no limit), else why not."""
     if kind not in ("below", "above"):
         raise ValueError(f"kind must be 'below' or 'above', got {kind!r}")
     x, problem = as_number(value)
@@ -136,6 +144,14 @@ def verdict_bound(value: Any, bound: float, *, kind: str) -> str | None:
         return problem
     if math.isnan(x):
         return f"the value is NaN, so it is not {kind} {bound:g}"
+    if math.isinf(x):
+        return f"the value is {x:g}: no measured quantity is infinite"
+    if possible is not None:
+        low, high = possible
+        if (low is not None and x < low) or (high is not None and x > high):
+            span = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+            return (f"{x:.4g} is not a possible value for this quantity (it lies in {span}): "
+                    "no correct computation gives it")
     ok = x < bound if kind == "below" else x > bound
     return None if ok else f"{x:.4g} is not {kind} {bound:g}"
 
@@ -204,6 +220,20 @@ def _validate_fraction(check_id: str, at_least: Any) -> None:
         if not 0 <= share <= 1:
             raise ValueError(f"{check_id}: at_least must be a fraction in [0, 1] (or a dict of them by profile), "
                              f"got {at_least!r}")
+
+
+def _validate_possible(check_id: str, possible: Any) -> list | None:
+    """``possible`` is ``None`` or ``(low, high)`` with numbers or ``None``; returned as a JSON-ready list."""
+    if possible is None:
+        return None
+    if not isinstance(possible, (tuple, list)) or len(possible) != 2 or not all(
+            p is None or (isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p))
+            for p in possible):
+        raise TypeError(f"{check_id}: possible must be (low, high), finite numbers or None, got {possible!r}")
+    low, high = possible
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"{check_id}: possible=(low, high) needs low <= high, got {possible!r}")
+    return [None if p is None else float(p) for p in possible]
 
 
 def _validate_bound(check_id: str, bound: Any) -> None:

@@ -1,8 +1,9 @@
-"""Command line: `autograder build | grade | demo`.
+"""Command line: `autograder build | grade | demo | bundle | handgrade | export`.
 
 A thin layer over keyword-only Python functions whose defaults live with them:
 `autograder.build.build_labs`, `autograder.grade.grade_submissions` and
-`autograder.demo.run_demo`.
+`autograder.demo.run_demo`; the instructor's term commands are in
+`autograder.instructor_cli`.
 """
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def _grade(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         memory_mb=args.memory_mb,
+        unfenced=args.unfenced,
+        release=args.release,
         scheduler=args.scheduler,
     )
     return 0 if result.ok else 1
@@ -103,6 +106,10 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, metavar="S",
                        help="wall-clock limit per notebook in s (default by profile: fast 600, class 3600, full 43200)")
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per kernel (MiB)")
+    grade.add_argument("--unfenced", action="store_true",
+                       help="grade even where kernels cannot be fenced in (trusted submissions only)")
+    grade.add_argument("--release", action="append", default=[], metavar="STUDENT",
+                       help="give a student's blocks held for review the marks they were judged to earn")
     _condition_options(grade, "grade under")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "
@@ -116,11 +123,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="out/demo", metavar="DIR", help="where the gradebook goes")
     demo.set_defaults(run=_demo)
+
+    from autograder.instructor_cli import add_commands
+
+    add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if argv is None:  # the command line: a --root checkout runs on its own packages (autograder.checkout)
+        from autograder.checkout import use_checkout
+
+        use_checkout(Path(args.root), sys.argv[1:])
     return args.run(args)
 
 

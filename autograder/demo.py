@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.build import build_labs
 from autograder.lab import lab_paths, list_labs
-from autograder.grade import grade_submissions
+from autograder.grade import fence, grade_submissions
 
 DETAIL_WIDTH = 60
 
@@ -46,8 +46,10 @@ def run_demo(*, root: Path, out: Path) -> bool:
             continue
         paths = lab_paths(root, lab)
         print(f"demo: grading {lab} (solution, release) ...", file=sys.stderr, flush=True)
+        # The demo grades the instructor's own notebooks: where the host cannot fence kernels
+        # (not root), running them unfenced is safe, and the grader says so.
         run = grade_submissions(lab=lab, submissions=[paths["solution"], paths["release"]],
-                                out=out / lab, root=root)
+                                out=out / lab, root=root, unfenced=bool(fence.available()))
         ok &= run.ok
         for r in run.results:  # students are named after their folders: "release", "solution"
             want_full = r["student"] == "solution"

@@ -16,6 +16,9 @@ from autograder.tally import BlockResult
 PASS, FAIL, PENDING = "✓", "✘", "•"
 TRACEBACK_FRAMES = 3  # frames of student code worth showing; more is a wall of text
 UNVERIFIED = "({mode} mode: the checks were not verified here; the grader's judgement is the mark)"
+HIDDEN_PART = "part of this block is graded later by hidden checks"
+HIDDEN_SUMMARY = ("{hidden} of these {points} marks also depend on hidden checks that only the grader runs: "
+                  "graded later")
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -53,7 +56,8 @@ def _mark_and_marks(result: BlockResult) -> tuple[str, str]:
         verb = "recorded" if result.mode == "record" else "reported"
         unit = "mark" if result.points == 1 else "marks"
         return PENDING, f"[{verb}, worth {fmt_points(result.points)} {unit}: the grader judges]"
-    return (PASS if result.passed else FAIL), f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks]"
+    later = f"; {HIDDEN_PART}" if getattr(result, "hidden", False) else ""
+    return (PASS if result.passed else FAIL), f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks{later}]"
 
 
 def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
@@ -84,6 +88,11 @@ def block_html(result: BlockResult, *, trace: list[str] = ()) -> str:
     return "".join(parts)
 
 
+def hidden_summary(tally: dict[str, Any]) -> str:
+    """"2 of these 34 marks also depend on hidden checks ...": what the notebook's total cannot promise."""
+    return HIDDEN_SUMMARY.format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"]))
+
+
 def summary_text(tally: dict[str, Any]) -> str:
     """The per-section table and total of ``Tally.as_dict()`` as plain text."""
     rows = [(name, f"{fmt_points(s['earned'])}/{fmt_points(s['points'])}") for name, s in tally["sections"].items()]
@@ -92,6 +101,8 @@ def summary_text(tally: dict[str, Any]) -> str:
     lines = [f"{tally['lab'] or 'lab'}: {total} marks", f"{'section':<{width}}  marks"]
     lines += [f"{n:<{width}}  {m}" for n, m in rows]
     lines.append(f"{'total':<{width}}  {total}")
+    if tally.get("hidden_points"):
+        lines.append(hidden_summary(tally))
     if tally.get("mode", "student") != "student":
         lines.append(UNVERIFIED.format(mode=tally["mode"]))
     return "\n".join(lines)
@@ -106,6 +117,7 @@ def summary_html(tally: dict[str, Any]) -> str:
     return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally["lab"] or "lab")}: '
             f"{total} marks</b><table><tr><th>section</th><th>marks</th></tr>{cells}"
             f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table>"
+            + (f"<p>{html.escape(hidden_summary(tally))}</p>" if tally.get("hidden_points") else "")
             + (f"<p>{UNVERIFIED.format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
             + "</div>")
 

@@ -40,6 +40,7 @@ class BlockJudgement:
     earned: float  # points or 0
     error: str | None  # the block event's error, or BLOCK_NOT_RUN
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> {"ok": bool, "message": str}
+    note: str | None = None  # "uses your X, which failed above: fix it first" (from the block event's `uses`)
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,8 @@ class BlockJudgement:
 
     def messages(self) -> list[str]:
         """What went wrong, one line each (empty for a block earned in full)."""
-        out = [self.error] if self.error else []
+        out = [self.note] if self.note else []
+        out += [self.error] if self.error else []
         out += [f"{cid}: {c['message']}" for cid, c in self.checks.items() if not c["ok"]]
         return out
 
@@ -77,7 +79,8 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
     if kind in ("close", "equal"):
         message = verdict_token(reported_value, key_token(key_entry))
     elif kind in ("below", "above"):
-        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind)
+        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind,
+                                possible=key_entry.get("possible"))
     elif kind == "agreement":
         message = verdict_agreement(reported_value, values.decode(key_entry["target"]),
                                     at_least=resolve_bound(key_entry["at_least"], profile=profile))
@@ -137,5 +140,20 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
             block_events[e["block"]] = e
         elif e.get("event") == "report":
             reports.setdefault(e["check"], []).append(e)
-    return {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
-            for b in key["blocks"]}
+    judged = {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
+              for b in key["blocks"]}
+    for block_id, judgement in judged.items():
+        uses = (block_events.get(block_id) or {}).get("uses") or []
+        if not judgement.ok and isinstance(uses, list):
+            failed = [u for u in uses if isinstance(u, str) and u in judged and not judged[u].ok]
+            not_run = [u for u in failed if judged[u].error == BLOCK_NOT_RUN]
+            ran = [u for u in failed if u not in not_run]
+            notes = []
+            if ran:
+                it = "it" if len(ran) == 1 else "them"
+                notes.append(f"uses your {', '.join(ran)}, which failed above: fix {it} first")
+            if not_run:
+                cells = "its cell" if len(not_run) == 1 else "their cells"
+                notes.append(f"uses your {', '.join(not_run)}, which did not run: run {cells} first")
+            judgement.note = "; ".join(notes) or None
+    return judged

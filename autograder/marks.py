@@ -21,6 +21,7 @@ would give the whole cell 0 while our tally keeps the blocks that passed.)
 """
 from __future__ import annotations
 
+import traceback
 from typing import Any, Mapping
 
 from autograder import display, events, tally
@@ -42,21 +43,55 @@ def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
     tally.TALLY.set_lab(lab, tokens)
 
 
+def uses_note(failed: list[str], tally_blocks: Mapping[str, Any]) -> str:
+    """``"uses your rnn_forward, which failed above: fix it first"`` for the failed (or unrun) blocks."""
+    failed_above = [b for b in failed if b in tally_blocks]
+    not_run = [b for b in failed if b not in tally_blocks]
+    parts = []
+    if failed_above:
+        parts.append(f"uses your {', '.join(failed_above)}, which failed above: fix "
+                     f"{'it' if len(failed_above) == 1 else 'them'} first")
+    if not_run:
+        parts.append(f"uses your {', '.join(not_run)}, which has not run yet: run "
+                     f"{'its cell' if len(not_run) == 1 else 'their cells'} first")
+    return "; ".join(parts)
+
+
 class marks:
     """Context manager for one keyed block worth ``points``; see the module docstring.
 
     ``section`` groups blocks in ``summary()``; by default it is the block id up
     to its first ``_`` or ``.`` (``"q1_mean"`` -> ``"q1"``).
+
+    ``uses``: ids of earlier blocks whose answers this block runs on (a trained
+    model uses the forward and backward passes). When this block fails and one
+    of them failed too, the feedback says ``"uses your X, which failed above:
+    fix it first"`` (here and, from the block event, in the grader's feedback).
+
+    ``needs``: where this block's inputs come from (``"the RNN training cell
+    (2.7)"``): a ``NameError`` in the block then says to run or fix that cell,
+    instead of a bare ``NameError``.
+
+    ``hidden=True`` declares that the block also has hidden checks, which only
+    the grader runs: its ✓ says so, and ``summary()`` counts its points as
+    still to be graded (``tests/test_hidden_blocks_declared.py`` keeps the
+    declarations true to the key).
     """
 
-    def __init__(self, block_id: str, points: float, *, section: str | None = None) -> None:
+    def __init__(self, block_id: str, points: float, *, section: str | None = None,
+                 uses: tuple[str, ...] | list[str] = (), needs: str | None = None, hidden: bool = False) -> None:
         if not isinstance(block_id, str) or not block_id:
             raise TypeError(f"marks(block_id): must be a non-empty string, got {block_id!r}")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
             raise ValueError(f"marks({block_id!r}, points=...): points must be a number >= 0, got {points!r}")
+        if isinstance(uses, str) or not all(isinstance(u, str) and u for u in uses):
+            raise TypeError(f"marks({block_id!r}, uses=...): a tuple of block ids, got {uses!r}")
         self.block_id = block_id
         self.points = float(points)
         self.section = section if section is not None else tally.default_section(block_id)
+        self.uses = list(uses)
+        self.needs = needs
+        self.hidden = bool(hidden)
 
     def __enter__(self) -> "marks":
         outer = tally.current_block()
@@ -68,15 +103,23 @@ class marks:
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
         passed_checks = tally.close_block()
-        error = None if exc is None else _describe(exc)
+        error = None if exc is None else _describe(exc, needs=self.needs)
         mode = current_mode()
+        if error is not None and mode == "student":
+            note = uses_note(tally.TALLY.failed_uses(self.uses), tally.TALLY.blocks)
+            error = f"{note}\n    ({error})" if note else error
         result = tally.BlockResult(block=self.block_id, section=self.section, points=self.points,
                                    earned=self.points if exc is None else 0.0, error=error,
-                                   checks=passed_checks, mode=mode)
+                                   checks=passed_checks, mode=mode, hidden=self.hidden, uses=self.uses)
         tally.TALLY.record(result)
         if mode in ("record", "grade"):
-            events.emit({"event": "block", "lab": tally.TALLY.lab, "block": self.block_id,
-                         "section": self.section, "points": self.points, "error": error})
+            event = {"event": "block", "lab": tally.TALLY.lab, "block": self.block_id,
+                     "section": self.section, "points": self.points, "error": error}
+            if self.uses:
+                event["uses"] = self.uses
+            if self.hidden:
+                event["hidden"] = True
+            events.emit(event)
         # A failed check explains itself; other errors need to say where they happened.
         trace = [] if exc is None or display.raised_by_autograder(exc) else display.traceback_summary(exc)
         display.show(display.block_text(result, trace=trace), display.block_html(result, trace=trace))
@@ -128,11 +171,19 @@ def _publish_cell_score(_result: Any = None) -> None:
     hook.finish_displayhook()
 
 
-def _describe(exc: BaseException) -> str:
-    """``"NameError: name 'x' is not defined"``; a failed check's message as it is."""
+def _describe(exc: BaseException, *, needs: str | None = None) -> str:
+    """``"NameError: name 'x' is not defined"``; a failed check's message as it is.
+
+    A ``NameError`` (an input of the test that was never defined) says which
+    cell to run or fix: ``needs`` when the block names it, else the cells above.
+    """
     message = str(exc)
     if isinstance(exc, AssertionError) and message and display.raised_by_autograder(exc):
         return message  # "q1_mean.value: expected shape (2, 3), got shape (3, 2) (transposed?)"
+    if type(exc) is NameError and getattr(exc, "name", None) and _raised_in_test_code(exc):
+        where = needs or "the cells above this one"
+        return (f"NameError: {message}: this test's input was never defined. Run {where} first; "
+                f"if it stopped with an error, fix that error there")
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -151,6 +202,12 @@ def summary() -> dict[str, Any]:
     display.show(display.summary_text(result), display.summary_html(result))
     events.emit({"event": "summary", **result})
     return result
+
+
+def _raised_in_test_code(exc: BaseException) -> bool:
+    """True when ``exc`` came from the block's own code (the test cell), not from a function it called."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return len(frames) == 1
 
 
 class Summary(dict):

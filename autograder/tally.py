@@ -33,6 +33,8 @@ class BlockResult:
     error: str | None = None  # "AssertionError: ..." / "NameError: ..." when the block raised
     checks: list[str] = field(default_factory=list)  # ids of the checks that ran (and passed) in it
     mode: str = "student"  # in record/grade mode checks pass unverified: `earned` is not a mark
+    hidden: bool = False  # the block also has hidden checks, run only by the grader (`marks(..., hidden=True)`)
+    uses: list[str] = field(default_factory=list)  # earlier blocks whose answers this block runs on
 
     @property
     def passed(self) -> bool:
@@ -58,6 +60,14 @@ class Tally:
         """Store a block's result, replacing any earlier run of the same block."""
         self.blocks[result.block] = result
 
+    def hidden_points(self) -> float:
+        """Points of the blocks run so far whose marks also depend on hidden checks (graded later)."""
+        return sum(b.points for b in self.blocks.values() if b.hidden)
+
+    def failed_uses(self, uses: list[str]) -> list[str]:
+        """The blocks of ``uses`` that failed or have not run yet, in the order given."""
+        return [u for u in uses if u not in self.blocks or not self.blocks[u].passed]
+
     def total(self) -> tuple[float, float]:
         """``(earned, possible)`` over the blocks run so far."""
         return (sum(b.earned for b in self.blocks.values()), sum(b.points for b in self.blocks.values()))
@@ -78,6 +88,7 @@ class Tally:
             "lab": self.lab,
             "earned": earned,
             "points": possible,
+            "hidden_points": self.hidden_points(),
             "sections": self.sections(),
             "blocks": {k: asdict(b) for k, b in self.blocks.items()},
         }

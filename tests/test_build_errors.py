@@ -34,7 +34,7 @@ def test_duplicate_grade_id(tmp_path):
     nb = master()
     cell(nb, "q2_tests").metadata.nbgrader["grade_id"] = "q1_tests"
     error = build_broken(tmp_path, nb)
-    assert "duplicate grade_id 'q1_tests' (also cell 6)" in str(error) and error.index == 9
+    assert "duplicate grade_id 'q1_tests' (also cell 7)" in str(error) and error.index == 9
     assert "own grade_id" in error.fix
 
 

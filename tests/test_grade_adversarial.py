@@ -198,9 +198,9 @@ def test_edited_and_deleted_tests_are_restored(batch):
 
 
 def test_redefined_check_is_flagged_and_earns_nothing(batch):
-    """Is a cell that redefines `check` flagged for review and given no marks?"""
+    """Is a cell that redefines `check` flagged for review, held, and given no marks?"""
     r = batch[1]["redefines_check"]
-    assert r["score"] == 0 and r["status"] == "graded"
+    assert r["score"] == 0 and r["status"] == "held"
     reasons = " ".join(f["reason"] for f in r["review"])
     assert "monkey-patching" in reasons and "'marks'" in reasons
     assert "review:" in r["detail"]

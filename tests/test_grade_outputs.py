@@ -68,11 +68,14 @@ def test_gradebook_columns_and_rows(run, key):
         header = next(reader)
         rows = {r[0]: dict(zip(header, r)) for r in reader}
     assert header[:8] == ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
-    assert header[8:] == list(key["blocks"]) + [f"{g} (manual)" for g in key.get("manual", {})]
+    assert header[8:] == (list(key["blocks"]) + [f"{g} (manual)" for g in key.get("manual", {})]
+                          + ["pending_marks", "total", "total_max"])
     assert {(r["profile"], r["data"]) for r in rows.values()} == {("fast", "embedded")}
     assert set(rows) == {"solution", "release", "not_json"}
     assert rows["solution"]["score"] == rows["solution"]["max_score"]
     assert rows["not_json"]["status"] == "error"
+    manual = sum(m["points"] for m in key.get("manual", {}).values())
+    assert rows["release"]["pending_marks"] == f"{manual:g}" and rows["release"]["total"] == "0"
 
 
 def test_results_json_has_every_check(run, key):
@@ -106,8 +109,9 @@ def test_feedback_shows_ticks_and_no_key_value(run, key):
     """Does each student's page show ✓/✘ per check with messages, and no value from the key?"""
     solution = (run.out / "feedback" / "solution.html").read_text()
     release = (run.out / "feedback" / "release.html").read_text()
-    assert "✓" in solution and "✘" not in solution
-    assert "✘" in release and "hidden test failed" in release
+    # verdicts are bold ✓/✘ lines (the student's own notebook, also on the page, may mention ✓/✘)
+    assert "<b>✓ " in solution and "<b>✘ " not in solution
+    assert "<b>✘ " in release and "hidden test failed" in release
     secrets = _plain_values(key)
     assert secrets, "the key should hold some values to hide"
     for text in secrets:

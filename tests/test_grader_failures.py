@@ -111,7 +111,8 @@ def test_a_kernel_that_fails_to_start_once_is_retried(root, subs, tmp_path, flak
     """One failed start: is the submission still graded, with one more start than submissions?"""
     install, counter = flaky_start
     install(fails=1)
-    run = grade(root, subs[:1], tmp_path / "out")
+    run = grade(root, subs[:1], tmp_path / "out", unfenced=True)  # the wrapper wraps the unfenced command;
+    # the retry loop around it is the fenced kernels' too
     assert run.ok, run.error
     assert [(r["status"], r["score"]) for r in run.results] == [("graded", 7)]
     assert counter.read_text().strip() == "2"
@@ -122,7 +123,7 @@ def test_a_kernel_that_never_starts_is_reported_with_its_log(root, subs, tmp_pat
     not ok (the grader, not the student, failed)?"""
     install, _ = flaky_start
     install(fails=99)
-    run = grade(root, subs[:1], tmp_path / "out")
+    run = grade(root, subs[:1], tmp_path / "out", unfenced=True)
     assert not run.ok
     (row,) = run.results
     assert row["status"] == "error" and row["score"] == 0

@@ -217,3 +217,33 @@ def test_bound_verdicts_agree(value, bound):
         kernel_ok = checks.verdict_bound(value, bound, kind=kind) is None
         entry = {"kind": kind, "value": values.encode(0.0), "bound": {"class": bound}}
         assert judge_check(entry, values.decode(values.encode(value)), profile="class")[0] == kernel_ok
+
+
+def test_grader_feedback_names_the_failed_block_a_block_uses():
+    """Does the judge add 'uses your X, which failed above: fix it first' to a failed block that uses a failed one?"""
+    key = {"blocks": {"q1_forward": {"points": 2, "checks": ["q1_forward.value"]},
+                      "q2_train": {"points": 1, "checks": ["q2_train.loss"]},
+                      "q3_other": {"points": 1, "checks": []}},
+           "checks": {"q1_forward.value": {"kind": "equal", "block": "q1_forward", "value": values.encode(3),
+                                           "rtol": 0, "atol": 0, "salt": "lab0:q1_forward.value"},
+                      "q2_train.loss": {"kind": "below", "block": "q2_train", "bound": 1.0}}}
+    reports = [{"event": "report", "check": "q1_forward.value", "value": values.encode(4)},
+               {"event": "report", "check": "q2_train.loss", "value": values.encode(5.0)}]
+    blocks = [{"event": "block", "block": "q1_forward", "points": 2, "error": None},
+              {"event": "block", "block": "q2_train", "points": 1, "error": None, "uses": ["q1_forward"]},
+              {"event": "block", "block": "q3_other", "points": 1, "error": None, "uses": ["q1_forward"]}]
+    judged = judge_events(key, reports + blocks, profile=PROFILE)
+    assert judged["q2_train"].messages()[0] == "uses your q1_forward, which failed above: fix it first"
+    assert judged["q2_train"].as_dict()["note"]
+    assert judged["q3_other"].ok and judged["q3_other"].note is None  # passed: nothing to say
+    assert judged["q1_forward"].note is None
+
+
+def test_grader_feedback_says_a_used_block_did_not_run():
+    """Is a used block that never ran named as 'did not run', not as 'failed above'?"""
+    key = {"blocks": {"q1_forward": {"points": 1, "checks": []}, "q2_train": {"points": 1, "checks": []}},
+           "checks": {}}
+    blocks = [{"event": "block", "block": "q2_train", "points": 1, "error": "AssertionError: loss too high",
+               "uses": ["q1_forward"]}]
+    judged = judge_events(key, blocks, profile=PROFILE)
+    assert judged["q2_train"].note == "uses your q1_forward, which did not run: run its cell first"

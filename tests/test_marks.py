@@ -194,3 +194,65 @@ def test_show_uses_html_bundle_under_ipython(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
     display.show("plain", "<b>html</b>")
     assert shown == [({"text/plain": "plain", "text/html": "<b>html</b>"}, True)]
+
+
+# ---------------------------------------------------------------- issue 12: feedback that points at the first bug
+
+def test_a_block_that_uses_a_failed_block_says_fix_it_first(capsys):
+    """Does a failing block that uses a failed earlier block say 'uses your X, which failed above: fix it first'?"""
+    init("lab0")
+    run_block("q1_forward", 2, fail=AssertionError("wrong"))
+    run_block("q2_train", 1, fail=AssertionError("loss too high"), uses=("q1_forward", "q1_never_run"))
+    error = tally.TALLY.blocks["q2_train"].error
+    assert error.startswith("uses your q1_forward, which failed above: fix it first")
+    assert "q1_never_run, which has not run yet" in error and "loss too high" in error
+    run_block("q1_forward", 2)  # fixed: the note goes
+    run_block("q2_train", 1, fail=AssertionError("loss too high"), uses=("q1_forward",))
+    assert "uses your" not in tally.TALLY.blocks["q2_train"].error
+    run_block("q2_train", 1, uses=("q1_forward",))
+    assert tally.TALLY.blocks["q2_train"].passed
+
+
+def test_a_test_whose_input_was_never_defined_names_the_cell_to_run(capsys):
+    """Is a NameError raised by the test cell itself turned into 'run <needs> first', not a bare NameError?"""
+    init("lab0")
+    with marks("q3_trained", 1, needs="the training cell (2.7)"):
+        never_defined_history  # noqa: B018, F821 -- training failed, so this was never set
+    error = tally.TALLY.blocks["q3_trained"].error
+    assert "name 'never_defined_history' is not defined" in error
+    assert "Run the training cell (2.7) first" in error and "fix that error there" in error
+
+    def student_function():
+        return undefined_inside_student_code  # noqa: F821
+    with marks("q4_other", 1, needs="the training cell (2.7)"):
+        student_function()
+    assert tally.TALLY.blocks["q4_other"].error == "NameError: name 'undefined_inside_student_code' is not defined"
+
+
+def test_hidden_blocks_say_part_is_graded_later_and_summary_counts_them(capsys):
+    """Does a block declared hidden=True say so on its ✓, and summary() say how many marks hidden checks decide?"""
+    init("lab0")
+    run_block("q1_shown", 2, hidden=True)
+    run_block("q2_plain", 3)
+    out = capsys.readouterr().out
+    assert "✓ q1_shown [2/2 marks; part of this block is graded later by hidden checks]" in out
+    result = summary()
+    assert result["hidden_points"] == 2.0
+    text = capsys.readouterr().out
+    assert "2 of these 5 marks also depend on hidden checks that only the grader runs: graded later" in text
+    assert "hidden checks" in display.summary_html(result)
+
+
+def test_block_events_carry_uses_and_hidden(monkeypatch):
+    """In record/grade mode, does the block event carry `uses` and `hidden` for the grader's feedback?"""
+    monkeypatch.setenv("AUTOGRADER_MODE", "grade")
+    init("lab0")
+    run_block("q2_train", 1, uses=("q1_forward",), hidden=True)
+    (event,) = events.captured()
+    assert event["uses"] == ["q1_forward"] and event["hidden"] is True
+
+
+@pytest.mark.parametrize("bad", ["q1_forward", [1], [""]])
+def test_uses_must_be_block_ids(bad):
+    with pytest.raises(TypeError, match="uses"):
+        marks("q2", 1, uses=bad)

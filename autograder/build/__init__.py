@@ -88,7 +88,11 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
     paths = lab_paths(root, lab)
     path = paths["source"]
     if not path.exists():
-        raise BuildError(lab, f"no master notebook {path}", f"create {path} or check the lab name")
+        folder = path.parent.resolve()
+        found = ", ".join(list_labs(root)) or "none"
+        raise BuildError(lab, f"no master notebook {path.name} in {folder} (masters there: {found})",
+                         f"check the lab name, create {path}, or point at another repository with "
+                         "`autograder --root DIR build ...` (DIR holds labs/source/)")
     source = nbformat.read(path, as_version=4)
     validate_source(source, lab)
     run = dict(timeout=timeout or conditions.time_limit_s, cwd=path.parent)

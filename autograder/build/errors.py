@@ -5,8 +5,11 @@ from __future__ import annotations
 class BuildError(Exception):
     """A master notebook cannot be built.
 
-    ``str(error)`` reads ``<lab>: cell <index> (grade_id '<id>'): <problem>``
-    followed by a ``fix:`` line, so an instructor can go straight to the cell.
+    ``str(error)`` reads ``<lab>: cell <n> (grade_id '<id>'): <problem>``
+    followed by a ``fix:`` line, so an instructor can go straight to the cell:
+    ``n`` counts the notebook's cells from 1 at the top, as one counts them
+    scrolling down in Jupyter, and the grade_id is the ID the Create Assignment
+    sidebar shows. ``index`` stays 0-based (``nb.cells[error.index]``).
     """
 
     def __init__(self, lab: str, problem: str, fix: str, *, index: int | None = None,
@@ -19,7 +22,7 @@ class BuildError(Exception):
     def where(self) -> str:
         if self.index is None:
             return "notebook"
-        cell = f"cell {self.index}"
+        cell = f"cell {self.index + 1}"
         return f"{cell} (grade_id {self.grade_id!r})" if self.grade_id else cell
 
     def __str__(self) -> str:

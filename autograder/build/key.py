@@ -90,6 +90,15 @@ def _add_check(lab, checks, cell, index, event, *, hidden: bool) -> None:
         raise BuildError(lab, f"check {cid!r} was recorded twice; the key holds one value per check",
                          "run each check once in the master (not in a loop), or give each run its own id",
                          index=index, grade_id=grade_id_of(cell))
+    block = event.get("block")
+    if block is None:
+        raise BuildError(lab, f"check {cid!r} runs outside any marks block, so it is worth no marks",
+                         f"put it inside `with autograder.marks(\"<block>\", points=N):` in this test cell",
+                         index=index, grade_id=grade_id_of(cell))
+    if not cid.startswith(f"{block}.") or cid == f"{block}.":
+        raise BuildError(lab, f"check id {cid!r} breaks the '<block>.<what>' rule: it runs in block {block!r}",
+                         f"rename it {block}.{cid.rsplit('.', 1)[-1]!s} (the block's id, a dot, what it checks)",
+                         index=index, grade_id=grade_id_of(cell))
     params = {k: v for k, v in event.items() if k not in _NOT_PARAMS}
     checks[cid] = {"kind": params.pop("kind"), "block": params.pop("block", None), "hidden": hidden,
                    **params, "salt": f"{lab}:{cid}"}

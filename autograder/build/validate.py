@@ -38,7 +38,7 @@ def validate_source(nb: NotebookNode, lab: str) -> None:
         if "nbgrader" in cell.metadata and gid:
             meta = cell.metadata.nbgrader
             if (meta.get("grade") or meta.get("solution") or meta.get("locked")) and gid in seen:
-                raise BuildError(lab, f"duplicate grade_id {gid!r} (also cell {seen[gid]})",
+                raise BuildError(lab, f"duplicate grade_id {gid!r} (also cell {seen[gid] + 1})",
                                  "give every graded, solution and locked cell its own grade_id",
                                  index=index, grade_id=gid)
             seen[gid] = index
@@ -93,7 +93,8 @@ def _check_setup_cell(nb: NotebookNode, lab: str) -> None:
     call = init_call(lab)
     found = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call.search(c.source)]
     if len(found) != 1:
-        problem = ("no setup cell calls" if not found else f"cells {found} all call") + f' autograder.init("{lab}")'
+        problem = ("no setup cell calls" if not found else f"cells {[i + 1 for i in found]} all call") \
+            + f' autograder.init("{lab}")'
         raise BuildError(lab, problem, f'put `import autograder` and `autograder.init("{lab}")` (no tokens: '
                          "the build adds them) in one locked cell at the top", index=found[1] if found else None)
     index = found[0]
@@ -112,7 +113,7 @@ def _check_unique_check_ids(nb: NotebookNode, lab: str) -> None:
         for match in CHECK_CALL.finditer(cell.source):
             check = match.group(2)
             if check in seen:
-                raise BuildError(lab, f"check id {check!r} is used twice (also cell {seen[check]})",
+                raise BuildError(lab, f"check id {check!r} is used twice (also cell {seen[check] + 1})",
                                  "give every check its own id, e.g. '<block>.<what>'",
                                  index=index, grade_id=grade_id_of(cell))
             seen[check] = index

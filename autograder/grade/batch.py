@@ -18,7 +18,7 @@ import nbformat
 from autograder.conditions import Conditions, describe_recorded
 from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
-from autograder.grade import outputs
+from autograder.grade import fence, holds, outputs
 from autograder.grade.discover import discover
 from autograder.grade.progress import Progress
 from autograder.grade.submission import Lab, grade_one
@@ -97,7 +97,7 @@ def private_folders(subs, out: Path, *, root: Path) -> list[Path]:
     needed += [Path(spec.origin).parent for name in ("seqlabs",)
                if (spec := importlib.util.find_spec(name)) is not None and spec.origin]
     needed = [n.resolve() for n in needed]
-    candidates = {s.path.parent.resolve() for s in subs} | {out.resolve()}
+    candidates = {Path(s.path).parent.resolve() for s in subs} | {out.resolve()}
     return sorted(p for p in candidates if not any(p == n or p in n.parents for n in needed))
 
 
@@ -126,7 +126,7 @@ async def _grade_here(sub, lab, *, timeout, memory_mb) -> Graded:
 
 
 async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress,
-                     grade=_grade_here) -> list[dict]:
+                     release=frozenset(), grade=_grade_here) -> list[dict]:
     """Grade ``subs`` (``grade(sub, lab, timeout=, memory_mb=) -> Graded``), ``workers`` at once, through the cache."""
     gate = asyncio.Semaphore(workers)
     settings = f"{timeout:g}s:{memory_mb}MiB"
@@ -135,12 +135,13 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
     async def one(sub) -> None:
         try:
-            digest = hashlib.sha256(sub.path.read_bytes()).hexdigest()
+            digest = "" if sub.refused else hashlib.sha256(sub.path.read_bytes()).hexdigest()
         except OSError:
             digest = ""
         ckey = outputs.cache_key(f"{digest}:{settings}", lab.key_hash)
         if digest and ckey in cache:
             r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
+            r = holds.release(r) if sub.student in release else r
             results.append(r)
             skipped.append(sub.student)
             progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
@@ -155,6 +156,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
             except OSError as err:  # the batch goes on; only resuming loses this one
                 print(f"autograder grade: warning: could not cache {sub.student}'s result: {err}", file=sys.stderr)
         result["timings"]["cache_s"] = time.perf_counter() - t0
+        result = holds.release(result) if sub.student in release else result
         results.append(result)
         progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
 
@@ -164,8 +166,8 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       conditions: Conditions = Conditions(), workers: int | None = None,
-                      timeout: float | None = None, memory_mb: int = 4096,
-                      scheduler: str | None = None) -> GradeRun:
+                      timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
+                      release: list[str] = (), scheduler: str | None = None) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -179,6 +181,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     for, it refuses before running any kernel, naming the build command.
     A re-run into the same ``out`` takes every submission whose content, key,
     source, conditions and limits are unchanged from ``out/.grade-cache/``.
+    Kernels run fenced (``autograder.grade.fence``); where this host cannot
+    fence them the grade is refused unless ``unfenced`` (then they run with a
+    partial fence, and the grader says so). ``release`` names students whose
+    blocks held for review (``autograder.grade.holds``) get their marks.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
     cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
     this process still restores, judges and writes, and the key stays here.
@@ -191,6 +197,16 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     out = Path(out)
     write_s = 0.0
     timeout = timeout or conditions.time_limit_s
+    why = fence.available()
+    if why and not unfenced:
+        error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
+                 "the fence lets it read other submissions and write to the host; pass --unfenced "
+                 "(grade_submissions(unfenced=True)) to grade anyway")
+        print(f"autograder grade: {error}", file=sys.stderr)
+        return GradeRun(ok=False, out=out, error=error)
+    if unfenced:
+        print("autograder grade: warning: kernels run UNFENCED (--unfenced): submissions can read the host "
+              "and each other", file=sys.stderr)
     try:
         if scheduler:
             from autograder.grade.cluster import parse_scheduler
@@ -199,7 +215,8 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
         _check_writable(out)
-        spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))])
+        spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
+                       fenced=not unfenced)
     except (OSError, ValueError) as err:
         print(f"autograder grade: {err}", file=sys.stderr)
         return GradeRun(ok=False, out=out, error=str(err))
@@ -211,7 +228,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     progress = Progress(len(subs))
     try:
         todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
-                    progress=progress)
+                    progress=progress, release=frozenset(release))
         if scheduler:
             from autograder.grade import cluster
 
@@ -220,7 +237,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
             results, skipped = asyncio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
-                          results=results)
+                          results=results, released=spec.released)
         write_s = time.perf_counter() - t0
     except OSError as err:  # a full disk, a vanished or read-only folder: nothing was replaced
         why = (f"could not write the results into {out}: {err.strerror or err}"

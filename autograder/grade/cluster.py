@@ -80,6 +80,7 @@ class KernelJob:
     conditions: Any  # autograder.conditions.Conditions: the key's profile and data (a fingerprint, a path)
     timeout: float
     memory_mb: int
+    fenced: bool  # run in autograder.grade.fence, as the coordinator's Lab says
     hide: tuple[str, ...]  # folders to cover in the kernel where they exist on the worker (paths only)
     versions: tuple[tuple[str, str], ...]  # the coordinator's; a worker with others refuses the job
 
@@ -140,7 +141,7 @@ def kernel_job(sub: Submission, restored: Restored, lab: Any, *, timeout: float,
             continue
     return KernelJob(label=sub.student[:20], cells=cells, restored=frozenset(restored.cells),
                      files=tuple(files), conditions=lab.conditions, timeout=timeout, memory_mb=memory_mb,
-                     hide=tuple(str(p) for p in lab.hide), versions=versions())
+                     fenced=lab.fenced, hide=tuple(str(p) for p in lab.hide), versions=versions())
 
 
 def _worker_own_labs() -> list[Path]:
@@ -195,7 +196,7 @@ def run_job(job: KernelJob) -> WorkerRun:
         execution = asyncio.run(sandbox.execute(
             [dict(c) for c in job.cells], workdir=workdir, restored=set(job.restored), timeout=job.timeout,
             memory_mb=job.memory_mb, env=kernel_env(job.conditions),
-            hide=[Path(p) for p in job.hide] + _worker_own_labs()))
+            hide=[Path(p) for p in job.hide] + _worker_own_labs(), fenced=job.fenced))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return WorkerRun(execution=execution, worker=get_worker().address)

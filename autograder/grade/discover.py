@@ -1,19 +1,29 @@
-"""Find the submissions to grade and name their students."""
+"""Find the submissions to grade and name their students.
+
+A student is named by where the file is, never by what it says: the file
+stem, or the folder's name for a file named after the lab (nbgrader's
+``submitted/<student>/<lab>.ipynb``). A notebook's metadata is the student's
+to write, so a name in it would let one submission take another's row.
+
+Only regular files are graded. A symbolic link (to a classmate's or an
+instructor's notebook) or a special file (a FIFO that would hang the reader,
+a device) is a row of its own with the reason (``Submission.refused``), and
+is never opened.
+"""
 from __future__ import annotations
 
-import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-# Where a notebook may name its student, overriding the file name.
-STUDENT_KEYS = (("autograder", "student"), ("seqlabs", "student"), ("student",))
 
 
 @dataclass(frozen=True)
 class Submission:
     path: Path
     student: str
+    refused: str = ""  # why the file is not graded ("" for a regular file)
 
 
 def safe_id(text: str) -> str:
@@ -22,43 +32,53 @@ def safe_id(text: str) -> str:
     return cleaned[:100] or "student"
 
 
-def _named_in_metadata(path: Path) -> str | None:
+def refusal(path: Path) -> str:
+    """Why ``path`` is not a submission the grader opens ("" when it is a regular file)."""
     try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
-        return None  # not a notebook: graded as an error later, named by its file
-    for keys in STUDENT_KEYS:
-        value = meta
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
+        mode = os.lstat(path).st_mode
+    except OSError as err:
+        return f"cannot read the submission: {err.strerror}"
+    if stat.S_ISLNK(mode):
+        return ("refused: the submission is a symbolic link (to "
+                f"{os.readlink(path)!r}); submit the notebook file itself")
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a special file")
+        return f"refused: the submission is {kind}, not a regular file; submit the notebook file itself"
+    return ""
+
+
+def _notebooks(folder: Path) -> list[Path]:
+    """Every .ipynb under ``folder``, links to folders not followed, checkpoints and hidden files left out."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
+        found += [Path(dirpath) / n for n in sorted(filenames) if n.endswith(".ipynb") and not n.startswith(".")]
+    return found
 
 
 def discover(paths: list[Path], *, lab: str) -> list[Submission]:
     """Every .ipynb under ``paths`` (files, or folders searched recursively), sorted, each with a student id.
 
-    The id is the notebook's ``metadata.autograder.student`` (or ``seqlabs.student``,
-    ``student``) when set, else the file stem; a file named after the lab
-    (nbgrader's ``submitted/<student>/<lab>.ipynb`` layout) takes its folder's
-    name. Ids that collide get ``-2``, ``-3``, ... in path order.
+    The id is the file stem; a file named after the lab takes its folder's
+    name. Ids that collide get ``-2``, ``-3``, ... in path order. Symbolic
+    links and special files come back with ``refused`` set.
     """
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(p for p in path.rglob("*.ipynb")
-                         if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("."))
+        if path.is_dir() and not path.is_symlink():
+            files.extend(_notebooks(path))
         else:
             files.append(path)
-    files = sorted(dict.fromkeys(p.resolve() for p in files))
+    files = sorted(dict.fromkeys(Path(os.path.abspath(p)) for p in files))
     found, used = [], set()
     for path in files:
-        name = _named_in_metadata(path) or (path.parent.name if path.stem == lab else path.stem)
+        name = path.parent.name if path.stem == lab else path.stem
         student, n = safe_id(name), 1
         while student in used:
             n += 1
             student = f"{safe_id(name)}-{n}"
         used.add(student)
-        found.append(Submission(path=path, student=student))
+        found.append(Submission(path=path, student=student, refused=refusal(path)))
     return found

@@ -3,9 +3,12 @@
 Every file states the grading conditions (profile and data) the grades were computed under.
 
 DIR/gradebook.csv      one row per submission: student, lab, profile, data, score, max_score, status, detail,
-                       then one column per block (points earned) and per manual cell ("pending")
+                       then one column per block (points earned) and per manual cell (its score or
+                       "pending"), then pending_marks, total and total_max (hand-graded marks included)
 DIR/results.json       every block and check with its outcome and message, flags, timings
-DIR/feedback/<s>.html  what the student sees: ✓/✘ and the message per check, never a key value
+DIR/feedback/<s>.html  the student's own notebook rendered with ✓/✘, marks and messages at each test
+                       cell and the hand-graded scores (``feedback``), never a key value
+DIR/hand_grades.json   grades given by hand (``handgrade``): applied to every output above
 DIR/junit.xml          one test suite per submission, one test case per block
 DIR/.grade-cache/      results by (content hash, key hash): a re-run skips unchanged submissions
 """
@@ -13,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import json
 from pathlib import Path
@@ -22,10 +24,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from autograder.atomic import replace_all, write_atomic
 from autograder.conditions import Conditions
+from autograder.grade import feedback, handgrade
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
 HEAD = ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
+TAIL = ["pending_marks", "total", "total_max"]  # marks still to grade by hand; autograded + hand-graded
 
 
 def _num(x: float) -> str:
@@ -42,58 +46,32 @@ def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]],
     blocks, manual = list(key["blocks"]), list(key.get("manual", {}))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual])
+    writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual] + TAIL)
     for r in results:
         row = [r["student"], lab, conditions.profile, conditions.data, _num(r["score"]), _num(r["max_score"]),
                r["status"], r["detail"]]
         row += [_num(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
-        row += ["pending" for _ in manual]
+        row += [_manual_cell(r.get("manual", {}).get(gid)) for gid in manual]
+        t = feedback.totals(r)
+        row += [_num(t["pending"]), _num(t["total"]), _num(t["total_max"])]
         writer.writerow(row)
     return out.getvalue()
 
 
+def _manual_cell(m: dict[str, Any] | None) -> str:
+    return _num(m["score"]) if m and m.get("status") == "graded" else "pending"
+
+
 def results_json(lab: str, key_hash: str, conditions: Conditions, results: list[dict[str, Any]]) -> str:
-    public = [{k: v for k, v in r.items() if k != "grader_failed"} for r in results]
+    public = [{**{k: v for k, v in r.items() if k not in ("grader_failed", "totals")}, "totals": feedback.totals(r)}
+              for r in results]
     return json.dumps({"format": "seqlabs-results/2", "lab": lab, "conditions": _conditions(conditions),
                        "key_hash": key_hash, "submissions": public}, indent=1, sort_keys=False) + "\n"
 
 
-def _check_line(cid: str, check: dict[str, Any]) -> str:
-    mark = "✓" if check["ok"] else "✘"
-    if check.get("hidden"):  # a hidden test's message could describe the test itself
-        text = "hidden test " + ("passed" if check["ok"] else "failed")
-    else:
-        text = check["message"]
-    css = "ok" if check["ok"] else "bad"
-    return f'<li class="{css}">{mark} <code>{html.escape(cid)}</code> — {html.escape(text)}</li>'
-
-
 def feedback_html(lab: str, r: dict[str, Any], conditions: Conditions = Conditions()) -> str:
-    """The student's page: their score, each block and check with ✓/✘ and its message."""
-    parts = [
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(lab)} — {html.escape(r['student'])}</title>",
-        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto}"
-        ".ok{color:#176617}.bad{color:#a31515}li{margin:.2em 0}</style></head><body>",
-        f"<h1>{html.escape(lab)}: {_num(r['score'])} / {_num(r['max_score'])}</h1>",
-        f"<p>Student: <b>{html.escape(r['student'])}</b>. Status: <b>{html.escape(r['status'])}</b>.</p>",
-        f'<p class="conditions">Graded under: {html.escape(conditions.describe())}.</p>',
-    ]
-    if r["status"] != "graded" and r["detail"]:
-        parts.append(f"<p class=\"bad\">{html.escape(r['detail'].split('; review:')[0])}</p>")
-    for block_id, b in r["blocks"].items():
-        mark, css = ("✓", "ok") if b["ok"] else ("✘", "bad")
-        parts.append(f'<h2 class="{css}">{mark} {html.escape(block_id)} '
-                     f"({_num(b['earned'])} / {_num(b['points'])} marks)</h2>")
-        if b.get("error"):
-            parts.append(f'<p class="bad">{html.escape(str(b["error"]))}</p>')
-        parts.append("<ul>" + "".join(_check_line(c, ch) for c, ch in b["checks"].items()) + "</ul>")
-    if r["manual"]:
-        parts.append("<h2>Graded by hand (pending)</h2><ul>")
-        parts += [f"<li>{html.escape(g)}: {_num(m['points'])} marks</li>" for g, m in r["manual"].items()]
-        parts.append("</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    """The student's page without their notebook (``feedback.feedback_page``): totals and every verdict."""
+    return feedback.feedback_page(lab, r, None, graded_under=conditions.describe())
 
 
 def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = Conditions()) -> str:
@@ -112,23 +90,55 @@ def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = 
             msg = "; ".join(m for m in b.get("messages", []) if m) or "failed"
             cases.append(f"    <testcase {name}>\n      <{tag} message={quoteattr(msg[:500])}>"
                          f"{escape(msg)}</{tag}>\n    </testcase>")
-        for gid in r["manual"]:
-            cases.append(f"    <testcase name={quoteattr(gid)} classname={quoteattr(suite)}>"
-                         "<skipped message=\"graded by hand\"/></testcase>")
+        for gid, m in r["manual"].items():
+            if m.get("status") == "graded":
+                cases.append(f"    <testcase name={quoteattr(gid)} classname={quoteattr(suite)}/>")
+            else:
+                cases.append(f"    <testcase name={quoteattr(gid)} classname={quoteattr(suite)}>"
+                             "<skipped message=\"graded by hand\"/></testcase>")
         failures = sum(1 for b in r["blocks"].values() if not b["ok"] and r["status"] == "graded")
         errors = sum(1 for b in r["blocks"].values() if not b["ok"] and r["status"] != "graded")
         suites.append(
             f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" "
-            f"failures=\"{failures}\" errors=\"{errors}\" skipped=\"{len(r['manual'])}\">\n"
+            f"failures=\"{failures}\" errors=\"{errors}\" "
+            f"skipped=\"{sum(m.get('status') != 'graded' for m in r['manual'].values())}\">\n"
             + "\n".join([properties, *cases]) + "\n  </testsuite>")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>\n"
 
 
+def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
+    """(the key, the released master) of ``lab`` under ``root``, to rewrite a run's outputs."""
+    from autograder.lab import strip_hidden_tests
+
+    key_path = Path(root) / "labs" / "keys" / f"{lab}.json"
+    if not key_path.is_file():
+        raise FileNotFoundError(f"no answer key {key_path}: pass --root the repository that graded {lab}")
+    source_path = Path(root) / "labs" / "source" / f"{lab}.ipynb"
+    released = None
+    if source_path.is_file():
+        import nbformat
+
+        released = strip_hidden_tests(nbformat.read(source_path, as_version=4))
+    return json.loads(key_path.read_text(encoding="utf-8")), released
+
+
 def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, conditions: Conditions,
-              results: Iterable[dict[str, Any]]) -> None:
-    """Every output of the run, replaced all at once (a failure while writing overwrites none of them)."""
+              results: Iterable[dict[str, Any]], released: Any | None = None) -> None:
+    """Every output of the run, replaced all at once (a failure while writing overwrites none of them).
+
+    The grades in ``out/hand_grades.json`` are applied first. ``released``: the
+    master without hidden tests, whose test cells the feedback pages show
+    (default: the student's own copies of them).
+    """
     results = sorted(results, key=lambda r: r["student"])
-    files = [(out / "feedback" / f"{r['student']}.html", feedback_html(lab, r, conditions)) for r in results]
+    notebooks = {r["student"]: handgrade.read_notebook(r["path"]) for r in results}
+    answers = {s: {g: handgrade.answer_sha(handgrade.answer_text(nb, g)) for g in key.get("manual", {})}
+               for s, nb in notebooks.items() if nb is not None}
+    results = handgrade.apply_grades(results, handgrade.load_grades(out), answers)
+    files = [(out / "feedback" / f"{r['student']}.html",
+              feedback.feedback_page(lab, r, notebooks[r["student"]], released=released, key=key,
+                                     graded_under=conditions.describe()))
+             for r in results]
     files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),
               (out / "junit.xml", junit_xml(lab, results, conditions)),
               (out / "gradebook.csv", gradebook_csv(lab, key, results, conditions))]

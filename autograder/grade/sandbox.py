@@ -3,23 +3,28 @@
 The kernel is a plain ``ipykernel`` launched by us (not by a KernelManager) so
 that we own the process: its memory limit (``RLIMIT_AS`` set in the child
 before exec, plus a psutil watch on the resident size of the whole process
-tree), its wall-clock deadline, and its death are all ours to see. Where the
-platform allows it (``unshare`` permitted: root, or unprivileged user
-namespaces) the kernel gets an empty network namespace, the instructor's
-``labs/source``, ``labs/keys`` and ``labs/solution`` are covered by empty tmpfs
-mounts, and every capability is dropped (``setpriv``), so a student cell can
-neither phone home, nor read the answers, nor lift its limits, even as root.
-Elsewhere it runs unfenced (``fence()`` is empty) with the memory limit and the
-timeout only. The kernel talks to us over ``ipc`` (Unix
-socket files), which crosses network namespaces where TCP on localhost does not.
+tree and on its private tmpfs), its wall-clock deadline, and its death are all
+ours to see.
 
-Only messages whose parent is the ``execute_request`` of a restored cell can
-become events: what a student cell displays never reaches the judge.
+Fenced (``fenced=True``, the grader's default where ``fence.available()``):
+the kernel runs in ``autograder.grade.fence`` -- its own namespaces, a root
+holding only read-only system and Python files, private size-limited scratch,
+``/tmp`` and ``/dev/shm``, an unprivileged uid of its own; its connection
+file and IPC sockets live in its private ``/tmp``, reached by the grader
+through ``/proc/<pid>/root``. Unfenced (only when asked for): the old partial
+fence where the platform permits it (``partial_fence()``: network/mount
+namespaces, the instructor's folders covered, capabilities dropped) and a
+private 0700 folder for the sockets.
+
+Events never come from the notebook's outputs: the kernel starts under
+``autograder.grade.seal``, and only records on the grader's sealed channel
+(``autograder.grade.channel``) that a restored cell made count.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import queue
 import resource
@@ -38,7 +43,9 @@ import psutil
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import write_connection_file
 
-from autograder.events import MIME
+from autograder.grade import fence as fencing
+from autograder.grade import seal
+from autograder.grade.channel import Channel
 
 # Error text that means the kernel ran out of memory under our limit.
 MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "bad_alloc")
@@ -57,13 +64,16 @@ class Execution:
     status: str  # "ok" | "timeout" | "memory" | "died" | "error"
     detail: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)  # from restored cells only, in order
+    tampering: list[dict[str, Any]] = field(default_factory=list)  # the seal's evidence, in order
+    broken: str = ""  # why the channel's record as a whole cannot be trusted
+    fenced: bool = False
     cell_errors: dict[int, str] = field(default_factory=dict)  # cell index -> "Name: message"
     kernel_start_s: float = 0.0
     run_s: float = 0.0
 
 
 @functools.lru_cache(maxsize=1)
-def fence() -> tuple[str, ...]:
+def partial_fence() -> tuple[str, ...]:
     """The ``unshare`` prefix this platform permits (network, mount and, if it can, PID namespaces), or ()."""
     unshare = shutil.which("unshare")
     if unshare is None:
@@ -111,11 +121,16 @@ def _libc_prctl():
 _PRCTL = _libc_prctl()  # looked up once, in the parent: the child between fork and exec only calls it
 
 
+def kernel_argv(connection_file: str) -> list[str]:
+    """The kernel itself: ipykernel started by the seal."""
+    return [sys.executable, "-m", "autograder.grade.seal", "-f", connection_file,
+            "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
+
+
 def kernel_command(connection_file: str, hide: list[Path]) -> list[str]:
-    """The command line that starts a fenced kernel (see the module docstring)."""
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
-              "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
-    prefix = fence()
+    """The command line that starts an unfenced kernel (see the module docstring)."""
+    kernel = kernel_argv(connection_file)
+    prefix = partial_fence()
     if not prefix:
         return kernel
     folders = [str(p) for p in hide if p.is_dir()]
@@ -168,20 +183,31 @@ async def execute(
     memory_mb: int,
     env: dict[str, str],
     hide: list[Path] = (),
+    fenced: bool = False,
 ) -> Execution:
-    """Run the code cells in order in a fresh kernel; never raises for anything the notebook does."""
-    rundir = Path(tempfile.mkdtemp(prefix="seqlabs-k-"))
+    """Run the code cells in order in a fresh kernel; never raises for anything the notebook does.
+
+    ``workdir`` holds the scratch copy of the submission's files; fenced, the
+    kernel works on a private copy of it (``/scratch``) and the original is
+    never written.
+    """
+    rundir = Path(tempfile.mkdtemp(prefix="seqlabs-k-"))  # 0700: the sockets of an unfenced kernel
     proc: subprocess.Popen | None = None
     kc: AsyncKernelClient | None = None
-    result = Execution(status="ok")
+    result = Execution(status="ok", fenced=fenced)
+    sources = {i: str(c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"}
+    channel: Channel | None = None
+    kpid = 0
     try:
         started = time.monotonic()
         for attempt in range(1, START_TRIES + 1):
-            proc, kc, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
-                                                    memory_mb=memory_mb)
+            channel = Channel(sources, set(restored))
+            proc, kc, kpid, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
+                                                          memory_mb=memory_mb, channel=channel, fenced=fenced)
             if not problem:
                 break
             _stop(proc, kc)
+            channel.close()
             proc = kc = None
             if attempt < START_TRIES:
                 await asyncio.sleep(START_PAUSE * attempt)
@@ -192,13 +218,16 @@ async def execute(
         result.kernel_start_s = time.monotonic() - started
         deadline = time.monotonic() + timeout
         watched = psutil.Process(proc.pid)
+        private = [f"/proc/{kpid}/root{p}" for p in ("/tmp", "/dev/shm", FENCED_WORKDIR)] if fenced else []
         for index, cell in enumerate(cells):
             if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
                 continue
-            status = await _run_cell(kc, proc, watched, cell, index, index in restored,
-                                     deadline, memory_mb, result)
+            status = await _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result, private)
             if status != "ok":
                 break
+        if result.status == "ok":  # the seal's end record: the channel was intact to the end
+            await _run_cell(kc, proc, watched, {"source": seal.END_PROBE}, seal.END_CELL, deadline,
+                            memory_mb, result, private)
         result.run_s = time.monotonic() - started - result.kernel_start_s
         if result.status == "ok":
             oom = [i for i, e in result.cell_errors.items() if _is_memory_error(e)]
@@ -214,30 +243,95 @@ async def execute(
         return result
     finally:
         _stop(proc, kc)
+        if channel is not None:
+            channel.close()
+            verdict = channel.verdict(kernel_alive=result.status == "ok")
+            result.events, result.tampering, result.broken = verdict.events, verdict.tampering, verdict.broken
         shutil.rmtree(rundir, ignore_errors=True)
 
 
+FENCED_WORKDIR = "/scratch"
+
+
 async def _start_kernel(rundir: Path, attempt: int, *, workdir: Path, env: dict[str, str], hide,
-                        memory_mb: int) -> tuple[subprocess.Popen, AsyncKernelClient, str]:
-    """Start a fenced kernel and wait until it answers: ``(process, client, "")``, or why it did not
-    start as the last string (with the tail of its start-up log)."""
-    conn, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
-                                    ip=str(rundir / f"k{attempt}"))
-    proc = subprocess.Popen(
-        kernel_command(conn, list(hide)), cwd=workdir, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True, preexec_fn=functools.partial(_limit_memory, memory_mb),
-    )
+                        memory_mb: int, channel: Channel, fenced: bool
+                        ) -> tuple[subprocess.Popen, AsyncKernelClient, int, str]:
+    """Start a kernel (fenced or not) under the seal and wait until it answers: ``(process, client,
+    kernel pid, "")``, or why it did not start as the last string (with the tail of its start-up log)."""
+    preexec = functools.partial(_limit_memory, memory_mb)
+    kenv = {**env, **channel.env()}
+    if fenced:
+        proc, conn_info, kpid = await _start_fenced(rundir, attempt, workdir, kenv, memory_mb, channel, preexec)
+    else:
+        conn, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
+                                        ip=str(rundir / f"k{attempt}"))
+        proc = subprocess.Popen(
+            kernel_command(conn, list(hide)), cwd=workdir, env=kenv, pass_fds=channel.fds(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=preexec,
+        )
+        conn_info, kpid = conn, proc.pid
+    channel.started()
     log = _Tail(proc.stdout)
     kc = AsyncKernelClient()
-    kc.load_connection_file(conn)
+    if isinstance(conn_info, dict):
+        kc.load_connection_info(conn_info)
+    else:
+        kc.load_connection_file(conn_info)
     kc.start_channels(hb=False)  # we watch the process itself, not a heartbeat
-    problem = await _wait_for_ready(kc, proc)
+    problem = "" if kpid else f"the fenced kernel did not start (exit code {proc.poll()})"
+    problem = problem or await _wait_for_ready(kc, proc)
     if problem:
         await asyncio.sleep(0.2)  # let the reader catch the last lines of a kernel that exited
         tail = log.text()
         problem += f"; start-up log: {tail}" if tail else "; the start-up log is empty"
-    return proc, kc, problem
+    return proc, kc, kpid, problem
+
+
+async def _start_fenced(rundir, attempt, workdir, env, memory_mb, channel, preexec):
+    """Start a fenced kernel: (process, connection info for the grader, the kernel's pid or 0)."""
+    info_file, _ = write_connection_file(str(rundir / f"kernel-{attempt}.json"), transport="ipc",
+                                         ip=f"{fencing.SOCKET_DIR}/k")
+    text = Path(info_file).read_text()
+    uid = fencing.next_uid()
+    inner_conn = f"{fencing.SOCKET_DIR}/kernel.json"
+    root = rundir / f"root{attempt}"
+    cmd, config = fencing.command(
+        root=root, workdir=Path(FENCED_WORKDIR), staging=workdir, files={inner_conn: text},
+        argv=kernel_argv(inner_conn), env=fencing.fence_env(env, Path(FENCED_WORKDIR), uid), uid=uid,
+        memory_mb=memory_mb)
+    root.mkdir(mode=0o700)
+    proc = subprocess.Popen(cmd, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                            pass_fds=channel.fds(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec)
+    proc.stdin.write(config)
+    proc.stdin.close()
+    kpid = 0
+    waited = time.monotonic()
+    while not kpid and time.monotonic() - waited < KERNEL_START_TIMEOUT and proc.poll() is None:
+        try:
+            children = psutil.Process(proc.pid).children()
+        except psutil.Error:
+            children = []
+        if children:
+            kpid = children[0].pid
+        else:
+            await asyncio.sleep(0.01)
+    info = json.loads(text)
+    info["ip"] = f"/proc/{kpid}/root{fencing.SOCKET_DIR}/k"
+    return proc, info, kpid
+
+
+def _private_usage(paths: list[str]) -> int:
+    """Bytes held by a fenced kernel's tmpfs (memory the resident-size watch does not count)."""
+    total = 0
+    for p in paths:
+        try:
+            st = os.statvfs(p)
+        except OSError:
+            continue
+        total += (st.f_blocks - st.f_bfree) * st.f_frsize
+    return total
 
 
 class _Tail:
@@ -292,7 +386,7 @@ async def _wait_for_ready(kc: AsyncKernelClient, proc: subprocess.Popen) -> str:
     return f"no answer within {KERNEL_START_TIMEOUT:g} s"
 
 
-async def _run_cell(kc, proc, watched, cell, index, is_restored, deadline, memory_mb, result) -> str:
+async def _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result, private=()) -> str:
     """Execute one cell; record events/errors into ``result``; return its status."""
     msg_id = kc.execute(str(cell["source"]), store_history=True, allow_stdin=False, stop_on_error=False)
     limit = memory_mb << 20
@@ -307,11 +401,7 @@ async def _run_cell(kc, proc, watched, cell, index, is_restored, deadline, memor
             kind, content = msg["msg_type"], msg["content"]
             if kind == "status" and content.get("execution_state") == "idle":
                 return "ok"
-            if kind in ("display_data", "execute_result") and is_restored:
-                payload = content.get("data", {}).get(MIME)
-                if isinstance(payload, dict):
-                    result.events.append({**payload, "_cell": index})
-            elif kind == "error":
+            if kind == "error":
                 text = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
                 result.cell_errors[index] = text[:MAX_ERROR_CHARS]
         # A cell that floods output never lets get_iopub_msg time out: check on the clock.
@@ -324,11 +414,11 @@ async def _run_cell(kc, proc, watched, cell, index, is_restored, deadline, memor
             result.status = "died"
             result.detail = f"the kernel died ({how}) while running cell {index}"
             return "died"
-        rss = _tree_rss(watched)
+        rss = _tree_rss(watched) + _private_usage(private)
         if rss > limit:
             _kill_group(proc.pid)
             result.status = "memory"
-            result.detail = (f"memory limit exceeded ({memory_mb} MiB; {rss >> 20} MiB resident) "
+            result.detail = (f"memory limit exceeded ({memory_mb} MiB; {rss >> 20} MiB resident or in its private /tmp) "
                              f"in cell {index}")
             return "memory"
         if time.monotonic() > deadline:

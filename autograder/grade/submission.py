@@ -16,7 +16,7 @@ from autograder.conditions import Conditions
 from autograder.judge import judge_events
 from autograder.lab import auto_points
 from autograder.mode import kernel_settings
-from autograder.grade import sandbox
+from autograder.grade import holds, sandbox
 from autograder.grade.discover import Submission
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
@@ -39,6 +39,7 @@ class Lab:
     key_hash: str  # of the key, the source and the conditions together: any changing regrades
     conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
+    fenced: bool = True  # run kernels in autograder.grade.fence (False only when the instructor asks)
 
     @property
     def profile(self) -> str:
@@ -51,7 +52,7 @@ class Result:
 
     student: str
     path: str
-    status: str  # graded | timeout | error
+    status: str  # graded | held (blocks held for review: see autograder.grade.holds) | timeout | error
     detail: str
     score: float
     max_score: float
@@ -88,6 +89,8 @@ def folder_files(folder: Path, *, skip: Iterable[Path] = ()) -> Iterator[tuple[P
             if name.endswith(".ipynb") or name.startswith(".") or name in SHADOWING:
                 continue
             src = Path(dirpath) / name
+            if src.is_symlink():  # copied by the grader (root), a link could bring the key into scratch
+                continue
             try:
                 n = src.stat().st_size
             except OSError:
@@ -167,7 +170,8 @@ async def run_here(sub: Submission, restored: Restored, *, lab: Lab, timeout: fl
         scratch_copy(sub.path.parent, workdir, skip=lab.hide)
         return await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
                                      timeout=timeout, memory_mb=memory_mb,
-                                     env=kernel_env(lab.conditions), hide=lab.hide)
+                                     env=kernel_env(lab.conditions), hide=lab.hide,
+                                     fenced=lab.fenced)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -184,6 +188,8 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
                 manual=_manual(lab), timings=timings)
     import nbformat  # here, not at the top: a Dask worker imports this module for kernel_env alone
 
+    if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
+        return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
     try:
         digest = content_hash(sub.path)
         nb = nbformat.read(sub.path, as_version=4)
@@ -214,16 +220,24 @@ async def _grade_notebook(sub, lab, nb, digest, base, *, run: Runner) -> Result:
     t0 = time.perf_counter()
     judged = judge_events(lab.key, run.events, profile=lab.profile)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
+    held = holds.holds(lab.key, run)
+    holds.apply(blocks, held)
     timings["judge_s"] = time.perf_counter() - t0
 
     detail = [run.detail] if run.detail else []
+    if held:
+        detail.append(f"held for review ({len(held)} block{'s' * (len(held) > 1)}): "
+                      + next(iter(held.values()))[0][:200])
     if flags:
         detail.append("review: " + "; ".join(f"cell {f.cell} line {f.line}: {f.reason}" for f in flags[:3])
                       + (f" (+{len(flags) - 3} more)" if len(flags) > 3 else ""))
     return Result(
-        **{**base, "score": float(sum(j.earned for j in judged.values()))},
-        status=STATUS[run.status], detail="; ".join(detail), blocks=blocks,
-        review=[f.as_dict() for f in flags], restored=restored.notes, content_hash=digest,
+        **{**base, "score": float(sum(b["earned"] for b in blocks.values()))},
+        status="held" if held and run.status == "ok" else STATUS[run.status], detail="; ".join(detail),
+        blocks=blocks, review=[f.as_dict() for f in flags] + [{"cell": t.get("cell"), "line": 0,
+                                                               "reason": f"{t['what']}: {t['detail']}"}
+                                                              for t in run.tampering[:20]],
+        restored=restored.notes, content_hash=digest,
         grader_failed=run.status == "error",
     )
 

@@ -169,15 +169,14 @@ def progress(
 
 
 def _tqdm():
-    """tqdm's notebook widget in Jupyter when ipywidgets is there, the text bar otherwise."""
-    if in_notebook():
-        try:
-            import ipywidgets  # noqa: F401  (tqdm.notebook needs it at display time)
-            from tqdm.notebook import tqdm
+    """tqdm's text bar, in Jupyter too.
 
-            return tqdm
-        except ImportError:
-            pass
+    Not tqdm's notebook widget: a notebook run without a front end (nbclient,
+    a kernel whose browser tab is closed) never renders a widget's updates, so
+    its saved output shows a frozen "0%". The text bar writes its updates to
+    the cell's stderr stream, which every front end, and the saved notebook,
+    shows as the bar's latest state.
+    """
     from tqdm import tqdm
 
     return tqdm

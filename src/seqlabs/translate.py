@@ -18,7 +18,7 @@ import torch
 from seqlabs.text.batching import numericalize
 from seqlabs.text.vocab import Vocab
 
-__all__ = ["greedy_decode", "translate_sentence", "translate_loader"]
+__all__ = ["greedy_decode", "translate_sentence", "translate_loader", "free_running_loss"]
 
 
 @torch.no_grad()
@@ -79,3 +79,37 @@ def translate_loader(model, loader, trg_vocab: Vocab, *, device="cpu",
             by_index[i] = (trg_vocab.decode(hyp), trg_vocab.decode(ref, strip_specials=True))
     order = sorted(by_index)
     return [by_index[i][0] for i in order], [by_index[i][1] for i in order]
+
+
+@torch.no_grad()
+def free_running_loss(model, loader, criterion, *, sos_index: int, device="cpu") -> float:
+    """Mean per-batch loss of ``model`` decoding on its own: the test loss no forward pass can teacher-force.
+
+    For each batch the encoder reads ``src`` [S, B]; the decoder starts from
+    ``<sos>`` and is fed its own previous argmax at every step, exactly as in
+    ``greedy_decode``, for ``T - 1`` steps; ``criterion`` compares the
+    predictions [T - 1, B, V] with ``trg[1:]``. The model never sees ``trg``
+    beyond its length. A loss that is NaN, infinite or negative is refused
+    (``ValueError``): no cross-entropy can be.
+    """
+    model.eval()
+    total, batches = 0.0, 0
+    for batch in loader:
+        src, trg = batch.src.to(device), batch.trg.to(device)  # [S, B], [T, B]
+        state = model.encoder(src)
+        state = tuple(state) if isinstance(state, (tuple, list)) else (state,)
+        token = torch.full((trg.shape[1],), sos_index, dtype=torch.long, device=device)  # [B]
+        steps = []
+        for _ in range(1, trg.shape[0]):
+            prediction, *state = model.decoder(token, *state)  # [B, V]
+            steps.append(prediction)
+            token = prediction.argmax(1)  # [B]
+        predictions = torch.stack(steps)  # [T - 1, B, V]
+        loss = criterion(predictions.reshape(-1, predictions.shape[-1]), trg[1:].reshape(-1)).item()
+        total, batches = total + loss, batches + 1
+    if batches == 0:
+        raise ValueError("free_running_loss got no batches; check the data loader (empty data set?)")
+    mean = total / batches
+    if not (mean >= 0.0 and mean < float("inf")):
+        raise ValueError(f"a cross-entropy cannot be {mean}: the model's predictions are not finite")
+    return mean

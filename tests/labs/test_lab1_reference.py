@@ -348,7 +348,7 @@ def test_checks_catch_the_course_bugs(monkeypatch):
     for gid, correct, buggy, _ in COURSE_BUGS.values():
         assert correct in cells[gid].source, f"{gid}: the reference line changed; update COURSE_BUGS"
         cells[gid].source = cells[gid].source.replace(correct, buggy)
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(ROOT)}}).execute()
     failed = {m for c in nb.cells for o in c.get("outputs", [])
               for m in re.findall(r"✘ (\w+)", o.get("data", {}).get("text/plain", ""))}

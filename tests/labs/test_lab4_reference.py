@@ -234,7 +234,7 @@ def test_seq2seq_checks_reject_the_usual_mistakes(lab):
 
 
 def test_encoder_checks_reject_top_layer_only_and_no_dropout(lab):
-    """Is an encoder that returns only the top layer's state, or forgets the embedding dropout, caught?"""
+    """Is an encoder that returns only the top layer's state, or forgets either dropout, caught by the check named?"""
     Encoder = lab["Encoder"]
 
     class TopLayerOnly(Encoder):
@@ -242,12 +242,82 @@ def test_encoder_checks_reject_top_layer_only_and_no_dropout(lab):
             hidden, cell = super().forward(src)
             return hidden[-1:], cell[-1:]  # [1, B, H]
 
-    class NoDropout(Encoder):
+    class NoEmbeddingDropout(Encoder):  # the LSTM's between-layer dropout is still there
         def __init__(self, *args):
             super().__init__(*args)
             self.dropout = nn.Identity()
-            self.rnn.dropout = 0.0
+
+    class NoLSTMDropout(Encoder):  # the embedding dropout is still there
+        def __init__(self, input_dim, emb_dim, hid_dim, n_layers, dropout):
+            super().__init__(input_dim, emb_dim, hid_dim, n_layers, dropout)
+            self.rnn = nn.LSTM(emb_dim, hid_dim, n_layers)
+
+    class DropoutOnTheStates(Encoder):  # dropout in the wrong place: on the returned states
+        def forward(self, src):
+            hidden, cell = self.rnn(self.embedding(src))[1]
+            return self.dropout(hidden), cell
 
     top = _checked_values(lab, "encoder_tests", Encoder=TopLayerOnly)
     assert top["encoder.hidden_shape"] is False and top["encoder.hidden"] is False
-    assert _checked_values(lab, "encoder_tests", Encoder=NoDropout)["encoder.dropout_in_training"] is False
+    no_embedding = _checked_values(lab, "encoder_tests", Encoder=NoEmbeddingDropout)
+    assert no_embedding["encoder.dropout_in_training"] is False and no_embedding["encoder.embedding_dropout"] is False
+    assert no_embedding["encoder.hidden"] and no_embedding["encoder.lstm_dropout"]  # nothing else is blamed
+    no_lstm = _checked_values(lab, "encoder_tests", Encoder=NoLSTMDropout)
+    assert no_lstm["encoder.lstm_dropout"] is False and no_lstm["encoder.embedding_dropout"]
+    wrong_place = _checked_values(lab, "encoder_tests", Encoder=DropoutOnTheStates)
+    assert wrong_place["encoder.embedding_dropout"] is False
+
+
+def test_decoder_checks_reject_missing_or_misplaced_dropout(lab):
+    """Is a decoder without the embedding dropout, without the LSTM's dropout, or with dropout on the output, caught?"""
+    Decoder = lab["Decoder"]
+
+    class NoEmbeddingDropout(Decoder):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.dropout = nn.Identity()
+
+    class NoLSTMDropout(Decoder):
+        def __init__(self, output_dim, emb_dim, hid_dim, n_layers, dropout):
+            super().__init__(output_dim, emb_dim, hid_dim, n_layers, dropout)
+            self.rnn = nn.LSTM(emb_dim, hid_dim, n_layers)
+
+    class DropoutOnTheOutput(Decoder):
+        def forward(self, input, hidden, cell):
+            output, (hidden, cell) = self.rnn(self.embedding(input.unsqueeze(0)), (hidden, cell))
+            return self.fc_out(self.dropout(output.squeeze(0))), hidden, cell
+
+    no_embedding = _checked_values(lab, "decoder_tests", Decoder=NoEmbeddingDropout)
+    assert no_embedding["decoder.dropout_in_training"] is False and no_embedding["decoder.embedding_dropout"] is False
+    assert no_embedding["decoder.prediction"] and no_embedding["decoder.lstm_dropout"]
+    no_lstm = _checked_values(lab, "decoder_tests", Decoder=NoLSTMDropout)
+    assert no_lstm["decoder.lstm_dropout"] is False and no_lstm["decoder.embedding_dropout"]
+    wrong_place = _checked_values(lab, "decoder_tests", Decoder=DropoutOnTheOutput)
+    assert wrong_place["decoder.embedding_dropout"] is False
+
+
+def test_free_running_loss_ignores_teacher_forcing_in_forward(lab):
+    """Is the graded test loss the same for a Seq2Seq whose forward always teacher-forces (it never calls forward)?"""
+    from seqlabs.translate import free_running_loss
+
+    class AlwaysForced(lab["Seq2Seq"]):
+        def forward(self, src, trg, teacher_forcing_ratio=0.5):
+            return super().forward(src, trg, 1.0)
+
+    class Batch:
+        def __init__(self, src, trg):
+            self.src, self.trg = src, trg
+
+    torch.manual_seed(8)
+    model = tiny_model(lab).eval()
+    forced = AlwaysForced(model.encoder, model.decoder, "cpu")
+    batches = [Batch(torch.randint(4, 11, (6, 3)), torch.randint(4, 13, (5, 3))) for _ in range(2)]
+    criterion = nn.CrossEntropyLoss(ignore_index=1)
+    loss = free_running_loss(model, batches, criterion, sos_index=2)
+    assert loss == pytest.approx(free_running_loss(forced, batches, criterion, sos_index=2))
+    # and it equals the reference forward without teacher forcing, step for step
+    by_forward = sum(criterion(model(b.src, torch.cat([torch.full((1, 3), 2), b.trg[1:]]), 0.0)[1:].reshape(-1, 13),
+                               b.trg[1:].reshape(-1)).item() for b in batches) / 2
+    assert loss == pytest.approx(by_forward, rel=1e-5)
+    with pytest.raises(ValueError, match="no batches"):
+        free_running_loss(model, [], criterion, sos_index=2)

@@ -47,3 +47,38 @@ def test_marker_window_and_errors():
         make_adding(5, 2)
     with pytest.raises(ValueError, match="marker_window"):
         make_adding(5, 10, marker_window=9)
+
+
+# ---------------------------------------------------------------- the standard formulation
+
+def test_adding_problem_has_one_marker_per_half_and_the_sum_as_target():
+    """Does every sequence carry values in [0, 1], one marker in each half, and the marked values' sum as y?"""
+    from seqlabs.adding import make_adding_problem
+
+    x, y = make_adding_problem(500, 11, seed=3)  # odd length: halves [0, 5) and [5, 11)
+    assert x.shape == (11, 500, 2) and y.shape == (500,) and x.dtype == y.dtype == torch.float32
+    values, markers = x[..., 0], x[..., 1]  # [T, N]
+    assert values.min() >= 0 and values.max() <= 1
+    assert torch.equal(markers[:5].sum(0), torch.ones(500)) and torch.equal(markers[5:].sum(0), torch.ones(500))
+    torch.testing.assert_close(y, (values * markers).sum(0))
+    xb, yb = make_adding_problem(500, 11, seed=3, batch_first=True)
+    assert torch.equal(xb, x.transpose(0, 1)) and torch.equal(yb, y)
+    assert not torch.equal(make_adding_problem(500, 11, seed=4)[1], y)
+
+
+def test_always_answering_one_scores_one_sixth():
+    """Is the MSE of the constant answer 1 close to ALWAYS_ONE_MSE = 1/6 (the variance of U + U)?"""
+    from seqlabs.adding import ALWAYS_ONE_MSE, make_adding_problem
+
+    _, y = make_adding_problem(200_000, 4, seed=0)
+    assert ALWAYS_ONE_MSE == pytest.approx(1 / 6)
+    assert ((y - 1) ** 2).mean().item() == pytest.approx(ALWAYS_ONE_MSE, abs=2e-3)
+
+
+def test_adding_problem_refuses_bad_sizes():
+    from seqlabs.adding import make_adding_problem
+
+    with pytest.raises(ValueError, match="seq_len"):
+        make_adding_problem(4, 1)
+    with pytest.raises(ValueError, match="num_samples"):
+        make_adding_problem(0, 10)

@@ -138,3 +138,15 @@ def test_seqlabs_progress_setting_decides_auto_mode(monkeypatch):
     monkeypatch.setenv("SEQLABS_PROGRESS", "widgets")
     with pytest.raises(ValueError, match="SEQLABS_PROGRESS must be one of"):
         default_mode(io.StringIO())
+
+
+def test_jupyter_bar_is_text_not_a_widget(monkeypatch):
+    """In Jupyter, is the bar tqdm's text bar (a widget shows a frozen 0% when no front end renders it)?"""
+    from tqdm.notebook import tqdm as widget_tqdm
+
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: True)
+    out = io.StringIO()
+    bar = progress(range(4), mode="bar", stream=out)
+    assert not isinstance(bar, widget_tqdm)
+    list(bar)
+    assert "4/4" in out.getvalue()
