@@ -227,7 +227,8 @@ async def connect(scheduler: str) -> AsyncIterator[Any]:
         yield client
 
 
-async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb, cache, out, progress):
+async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb, cache, out, progress,
+                    release=frozenset()):
     """``batch._grade_all`` (passed in as ``grade_all``) with every kernel sent to the cluster at ``scheduler``."""
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
@@ -273,7 +274,7 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
 
         return await grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads), timeout=timeout,
                                memory_mb=memory_mb, cache=cache, out=out, progress=progress,
-                               grade=remote)
+                               release=release, grade=remote)
 
 
 __all__ = ["KernelJob", "WorkerRun", "WorkerMismatch", "connect", "grade_all", "kernel_job", "parse_scheduler",
