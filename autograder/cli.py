@@ -52,6 +52,7 @@ def _grade(args: argparse.Namespace) -> int:
         memory_mb=args.memory_mb,
         unfenced=args.unfenced,
         release=args.release,
+        scheduler=args.scheduler,
     )
     return 0 if result.ok else 1
 
@@ -110,6 +111,9 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--release", action="append", default=[], metavar="STUDENT",
                        help="give a student's blocks held for review the marks they were judged to earn")
     _condition_options(grade, "grade under")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "
+                       "for N worker processes on this machine (--workers is then unused); the key stays here")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")
     grade.set_defaults(run=_grade)
 

@@ -112,8 +112,22 @@ def _check_writable(out: Path) -> None:
                       "choose another --out") from None
 
 
+@dataclass
+class Graded:
+    """What grading one submission gave ``_grade_all``: its result, where its kernel ran, whether to cache it."""
+
+    result: Any  # submission.Result
+    where: str = ""  # the Dask worker that ran the kernel ("" on this machine)
+    cache: bool = True  # False: a re-run into the same ``out`` grades it again
+
+
+async def _grade_here(sub, lab, *, timeout, memory_mb) -> Graded:
+    return Graded(await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb))
+
+
 async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress,
-                     release=frozenset()) -> list[dict]:
+                     release=frozenset(), grade=_grade_here) -> list[dict]:
+    """Grade ``subs`` (``grade(sub, lab, timeout=, memory_mb=) -> Graded``), ``workers`` at once, through the cache."""
     gate = asyncio.Semaphore(workers)
     settings = f"{timeout:g}s:{memory_mb}MiB"
     results: list[dict] = []
@@ -133,9 +147,10 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
             progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
             return
         async with gate:
-            result = (await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb)).as_dict()
+            graded = await grade(sub, lab, timeout=timeout, memory_mb=memory_mb)
+        result = graded.result.as_dict()
         t0 = time.perf_counter()
-        if digest and not result["grader_failed"]:
+        if digest and graded.cache and not result["grader_failed"]:
             try:
                 outputs.save_cached(out, ckey, result)
             except OSError as err:  # the batch goes on; only resuming loses this one
@@ -143,7 +158,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
         result["timings"]["cache_s"] = time.perf_counter() - t0
         result = holds.release(result) if sub.student in release else result
         results.append(result)
-        progress.update(sub.student, result["status"], result["score"], result["max_score"])
+        progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
 
     await asyncio.gather(*(one(s) for s in subs))
     return results, len(skipped)
@@ -152,7 +167,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       conditions: Conditions = Conditions(), workers: int | None = None,
                       timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
-                      release: list[str] = ()) -> GradeRun:
+                      release: list[str] = (), scheduler: str | None = None) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -170,6 +185,9 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     fence them the grade is refused unless ``unfenced`` (then they run with a
     partial fence, and the grader says so). ``release`` names students whose
     blocks held for review (``autograder.grade.holds``) get their marks.
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
+    cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
+    this process still restores, judges and writes, and the key stays here.
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
     notebook that loops, crashes or cheats still gets its row. Outputs are
@@ -190,6 +208,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         print("autograder grade: warning: kernels run UNFENCED (--unfenced): submissions can read the host "
               "and each other", file=sys.stderr)
     try:
+        if scheduler:
+            from autograder.grade.cluster import parse_scheduler
+
+            parse_scheduler(scheduler)  # a bad address fails before anything runs
         spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
         _check_writable(out)
@@ -205,9 +227,14 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
     try:
-        results, skipped = asyncio.run(_grade_all(subs, spec, workers=max(1, workers or os.cpu_count() or 1),
-                                         timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
-                                         progress=progress, release=frozenset(release)))
+        todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
+                    progress=progress, release=frozenset(release))
+        if scheduler:
+            from autograder.grade import cluster
+
+            results, skipped = asyncio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
+        else:
+            results, skipped = asyncio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
                           results=results, released=spec.released)

@@ -104,6 +104,23 @@ FENCE_SCRIPT = (
 )
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _libc_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()  # looked up once, in the parent: the child between fork and exec only calls it
+
+
 def kernel_argv(connection_file: str) -> list[str]:
     """The kernel itself: ipykernel started by the seal."""
     return [sys.executable, "-m", "autograder.grade.seal", "-f", connection_file,
@@ -121,9 +138,16 @@ def kernel_command(connection_file: str, hide: list[Path]) -> list[str]:
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """In the child before exec: cap the address space (MemoryError instead of the OOM killer)."""
+    """In the child before exec: cap the address space (MemoryError instead of the OOM killer).
+
+    On Linux the child also dies with the thread that started it: a grader or
+    Dask worker killed mid-notebook leaves no orphaned kernel behind (with the
+    PID namespace, ``unshare --kill-child`` takes the kernel down with it).
+    """
     limit = memory_mb << 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _tree_rss(proc: psutil.Process) -> int:

@@ -1,6 +1,7 @@
 """Grade one submission: scratch copy -> restore -> scan -> run in grade mode -> judge."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -9,9 +10,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from autograder.conditions import Conditions
 from autograder.judge import judge_events
@@ -19,7 +18,7 @@ from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import holds, sandbox
 from autograder.grade.discover import Submission
-from autograder.grade.restore import restore
+from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
 
 # What the scratch copy of a submission's folder leaves out: other notebooks, hidden
@@ -73,12 +72,19 @@ def content_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def scratch_copy(folder: Path, into: Path) -> None:
-    """Copy the submission's folder (data files a notebook reads) within ``COPY_BUDGET``."""
+def folder_files(folder: Path, *, skip: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
+    """(file, path relative to ``folder``) for what a kernel gets of the submission's folder.
+
+    The data files a notebook reads, within ``COPY_BUDGET``: no notebooks, hidden
+    files or folders, nothing that would shadow the lab's packages, and nothing
+    under a folder of ``skip`` (the instructor's ``labs/`` folders, classmates'
+    folders: ``Lab.hide`` less the submission's own folder).
+    """
+    skip = {Path(p).resolve() for p in skip} - {folder.resolve()}
     files, size = 0, 0
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SHADOWING
-                             and not (dirpath == str(folder) and d in SHADOWING))
+                             and (Path(dirpath) / d).resolve() not in skip)
         for name in sorted(filenames):
             if name.endswith(".ipynb") or name.startswith(".") or name in SHADOWING:
                 continue
@@ -91,13 +97,19 @@ def scratch_copy(folder: Path, into: Path) -> None:
                 continue
             if files + 1 > COPY_BUDGET[0] or size + n > COPY_BUDGET[1]:
                 return
-            dest = into / src.relative_to(folder)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                shutil.copy2(src, dest)
-            except OSError:
-                continue
             files, size = files + 1, size + n
+            yield src, src.relative_to(folder)
+
+
+def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None:
+    """Copy the submission's folder (data files a notebook reads) into ``into``: see ``folder_files``."""
+    for src, rel in folder_files(folder, skip=skip):
+        dest = into / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(src, dest)
+        except OSError:
+            continue
 
 
 # The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
@@ -145,11 +157,37 @@ def max_score(lab: Lab) -> float:
     return auto_points(lab.key)
 
 
-async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int) -> Result:
-    """Grade ``sub``; anything the notebook does ends in a Result, never an exception."""
+# Runs the restored notebook's kernel and returns what it emitted: ``run_here`` on this
+# machine, or ``autograder.grade.cluster`` on a Dask worker. It never sees the key.
+Runner = Callable[[Submission, Restored], Awaitable[sandbox.Execution]]
+
+
+async def run_here(sub: Submission, restored: Restored, *, lab: Lab, timeout: float,
+                   memory_mb: int) -> sandbox.Execution:
+    """Run ``restored`` in a fenced kernel on this machine, in a scratch copy of the submission's folder."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"seqlabs-{sub.student[:20]}-"))
+    try:
+        scratch_copy(sub.path.parent, workdir, skip=lab.hide)
+        return await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
+                                     timeout=timeout, memory_mb=memory_mb,
+                                     env=kernel_env(lab.conditions), hide=lab.hide,
+                                     fenced=lab.fenced)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int,
+                    run: Runner | None = None) -> Result:
+    """Grade ``sub``; anything the notebook does ends in a Result, never an exception.
+
+    Restoring, scanning and judging happen here; ``run`` only runs the kernel
+    (default ``run_here``).
+    """
     timings: dict[str, float] = {}
     base = dict(student=sub.student, path=str(sub.path), score=0.0, max_score=max_score(lab),
                 manual=_manual(lab), timings=timings)
+    import nbformat  # here, not at the top: a Dask worker imports this module for kernel_env alone
+
     if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
         return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
     try:
@@ -160,28 +198,23 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
         return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why),
                       content_hash=_safe_hash(sub.path))
 
+    if run is None:
+        run = functools.partial(run_here, lab=lab, timeout=timeout, memory_mb=memory_mb)
     try:
-        return await _grade_notebook(sub, lab, nb, digest, base, timeout=timeout, memory_mb=memory_mb)
+        return await _grade_notebook(sub, lab, nb, digest, base, run=run)
     except Exception as err:  # a notebook shaped like nothing we foresaw: its row says so, the batch goes on
         traceback.print_exc()
         why = f"the grader could not process this notebook: {type(err).__name__}: {str(err)[:200]}"
         return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=digest)
 
 
-async def _grade_notebook(sub, lab, nb, digest, base, *, timeout, memory_mb) -> Result:
+async def _grade_notebook(sub, lab, nb, digest, base, *, run: Runner) -> Result:
     timings = base["timings"]
     t0 = time.perf_counter()
     restored = restore(lab.source, nb, released=lab.released)
     flags = scan(restored.nb.cells, skip=restored.cells)
-    workdir = Path(tempfile.mkdtemp(prefix=f"seqlabs-{sub.student[:20]}-"))
-    try:
-        scratch_copy(sub.path.parent, workdir)
-        timings["restore_s"] = time.perf_counter() - t0
-        run = await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
-                                    timeout=timeout, memory_mb=memory_mb,
-                                    env=kernel_env(lab.conditions), hide=lab.hide, fenced=lab.fenced)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    timings["restore_s"] = time.perf_counter() - t0
+    run = await run(sub, restored)
     timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
 
     t0 = time.perf_counter()
