@@ -1,7 +1,8 @@
 """The grader's feedback page (``autograder grade ... feedback/<student>.html``), opened in the browser.
 
 Two students of the example lab: one hands in the solution, one the
-untouched release. Each page must render (its styles applied, nothing shown
+untouched release. Each page (the student's own notebook with the grader's
+verdict after each test cell) must render (its styles applied, nothing shown
 as raw markup) and its text must hold every verdict of results.json: each
 block with ✓/✘ and its marks, each check with ✓/✘ and its message.
 """
@@ -9,13 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
+from autograder.grade.feedback import check_text
+
 from .expect import REPO
+
+# Tags of the page's own markup, shown as text only if the page failed to render.
+RAW_MARKUP = re.compile(r"</?(?:div|p|b|pre|ul|li|h1|h2|code)\b[^>]*>")
 
 pytestmark = pytest.mark.xdist_group("browser")  # one worker: one server, one browser
 
@@ -46,19 +53,19 @@ def test_feedback_page_shows_every_verdict(browser, tmp_path):
         for student, r in results.items():
             tab.goto((out / "feedback" / f"{student}.html").resolve().as_uri())
             text = tab.locator("body").inner_text()
-            heading = tab.locator("h1").inner_text()
-            assert heading == f"{LAB}: {_fmt(r['score'])} / {_fmt(r['max_score'])}", heading
-            assert "<" not in text and "&lt;" not in text, f"raw markup on {student}'s page: {text[:500]!r}"
+            heading = tab.locator(".totals h1").inner_text()
+            totals = r["totals"]
+            assert heading == f"{LAB}: {_fmt(totals['total'])} / {_fmt(totals['total_max'])}", heading
+            assert not RAW_MARKUP.search(text) and "&lt;" not in text, \
+                f"raw markup on {student}'s page: {text[:500]!r}"
             for block_id, b in r["blocks"].items():
                 mark = "✓" if b["ok"] else "✘"
-                line = f"{mark} {block_id} ({_fmt(b['earned'])} / {_fmt(b['points'])} marks)"
+                line = f"{mark} {block_id} [{_fmt(b['earned'])}/{_fmt(b['points'])} marks]"
                 assert line in text, f"{student}: {line!r} is not on the page"
-                colour = tab.locator("h2", has_text=block_id).first.evaluate("e => getComputedStyle(e).color")
+                colour = tab.locator("p.ok, p.bad", has_text=line).first.evaluate("e => getComputedStyle(e).color")
                 assert colour == ("rgb(23, 102, 23)" if b["ok"] else "rgb(163, 21, 21)"), (block_id, colour)
                 for cid, check in b["checks"].items():
-                    message = ("hidden test " + ("passed" if check["ok"] else "failed")) if check.get("hidden") \
-                        else check["message"]
-                    verdict = f"{'✓' if check['ok'] else '✘'} {cid} — {message}"
+                    verdict = f"{'✓' if check['ok'] else '✘'} {cid} — {check_text(check)}"
                     assert verdict in text, f"{student}: {verdict!r} is not on the page"
             for gid in r["manual"]:
                 assert gid in text, f"{student}: the hand-graded {gid} is not listed"
