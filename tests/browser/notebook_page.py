@@ -15,7 +15,7 @@ from dataclasses import dataclass
 RUN_TIMEOUT_S = 600.0  # one Run All of a fast-profile lab on two busy cores (a minute when they are not)
 START_TIMEOUT_S = 240.0  # the page and a kernel started, on a machine that others share
 
-_MARKS = re.compile(r"\[(?P<earned>[\d.]+)/(?P<points>[\d.]+) marks\]")
+_MARKS = re.compile(r"\[(?P<earned>[\d.]+)/(?P<points>[\d.]+) marks(?:[;,][^\]]*)?\]")  # "[1/2 marks]", or with a note: "[0/1 marks; part of ...]"
 _TOTAL = re.compile(r":\s*(?P<earned>[\d.]+)/(?P<points>[\d.]+) marks")
 
 
