@@ -190,12 +190,18 @@ class NotebookPage:
                                  "'application/vnd.jupyter.error']").all_inner_texts()
 
     def progress_texts(self) -> list[str]:
-        """The text of every progress bar on the page (tqdm's widget: its label, count and rate)."""
+        """The text of every progress bar on the page: tqdm's widget (its label, count and rate), or the last
+        line of tqdm's text bar in a stream output ("epoch: 100%|####| 30/30 [00:03<00:00, ...]")."""
         return self.page.evaluate("""() => {
             const out = [];
             // tqdm.notebook: an HBox of [label "epoch: 40%", progress bar, "12/30 [00:03<00:05, ...]"]
             for (const w of document.querySelectorAll('.jp-OutputArea-output .widget-hbox')) {
                 if (w.querySelector(':scope > .widget-hprogress')) out.push(w.innerText.replace(/\\s+/g, ' ').trim());
+            }
+            // tqdm's text bar: carriage returns redraw it in place, so the stream shows its latest state
+            for (const e of document.querySelectorAll('.jp-OutputArea-output[data-mime-type^="application/vnd.jupyter.std"]')) {
+                const lines = e.innerText.split(/[\\r\\n]+/).filter(l => /\\d+\\/\\d+ \\[/.test(l));
+                if (lines.length) out.push(lines[lines.length - 1].replace(/\\s+/g, ' ').trim());
             }
             return out;
         }""")
