@@ -95,6 +95,16 @@ def _missing_from_roster(data, roster, warn) -> None:
             warn(f"note: not in the roster (exported with the grader's id): {', '.join(missing)}")
 
 
+def _checked_roster(data: Mapping[str, Any], roster: Mapping[str, Mapping[str, str]] | None,
+                    warn) -> Mapping[str, Mapping[str, str]]:
+    """The roster (``{}`` when none), after the warnings every LMS export gives: pending marks, and
+    students the roster does not list."""
+    roster = roster or {}
+    _warn_pending(data, warn)
+    _missing_from_roster(data, roster, warn)
+    return roster
+
+
 def _csv(rows: list[list[str]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
@@ -104,10 +114,7 @@ def _csv(rows: list[list[str]]) -> str:
 def canvas_csv(data: Mapping[str, Any], *, assignment: str | None = None,
                roster: Mapping[str, Mapping[str, str]] | None = None, warn=print) -> str:
     """Canvas's gradebook import CSV: its five student columns, the assignment, a Points Possible row."""
-    roster = roster or {}
-    _warn_pending(data, warn)
-    _missing_from_roster(data, roster, warn)
-    title = assignment or data["lab"]
+    roster, title = _checked_roster(data, roster, warn), assignment or data["lab"]
     maximum = max((r["totals"]["total_max"] for r in data["submissions"]), default=0.0)
     rows = [CANVAS_COLUMNS + [title], ["Points Possible", "", "", "", "", num(maximum)]]
     for r in data["submissions"]:
@@ -133,10 +140,7 @@ def _summary(r: Mapping[str, Any]) -> str:
 def moodle_csv(data: Mapping[str, Any], *, item: str | None = None,
                roster: Mapping[str, Mapping[str, str]] | None = None, warn=print) -> str:
     """A CSV for Moodle's grade import: user identifiers, the grade item, a feedback column."""
-    roster = roster or {}
-    _warn_pending(data, warn)
-    _missing_from_roster(data, roster, warn)
-    title = item or data["lab"]
+    roster, title = _checked_roster(data, roster, warn), item or data["lab"]
     rows = [MOODLE_COLUMNS + [title, "Feedback"]]
     for r in data["submissions"]:
         p = roster.get(r["student"], {})
