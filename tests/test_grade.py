@@ -74,6 +74,16 @@ def test_results_do_not_depend_on_workers(graded, root, subs, tmp_path):
     assert _essence(one) == _essence(graded)
 
 
+def test_grading_works_where_an_event_loop_already_runs(graded, root, subs, tmp_path):
+    """Does a caller with a running event loop (a Jupyter cell, Playwright's sync API) get the same grades?"""
+    async def from_a_running_loop():
+        return grade_submissions(lab=fx.LAB, submissions=subs, out=tmp_path, root=root, workers=2, timeout=120)
+
+    run = asyncio.run(from_a_running_loop())
+    assert run.ok, run.error
+    assert _essence(run) == _essence(graded)
+
+
 def test_rerun_skips_unchanged_submissions(graded, root, subs, tmp_path):
     """Does a re-run take unchanged submissions from the cache, and regrade a changed one?"""
     again = grade_submissions(lab=fx.LAB, submissions=subs, out=graded.out, root=root, workers=2, timeout=120)

@@ -8,8 +8,10 @@
 """
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
+import queue
 import shutil
 from pathlib import Path
 
@@ -150,3 +152,42 @@ def test_the_build_retries_a_kernel_that_dies_before_its_first_cell(monkeypatch)
     monkeypatch.setattr(NotebookClient, "async_start_new_kernel_client", dies_once)
     run = execute.execute_notebook(new_notebook(cells=[new_code_cell("print(6 * 7)")]), mode="student")
     assert len(calls) == 2 and run.nb.cells[0].outputs[0]["text"] == "42\n"
+
+
+class _LateSubscriber:
+    """A kernel client whose first kernel_info reply comes before its iopub subscription is joined."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.iopub: list[dict] = []
+
+    def kernel_info(self) -> str:
+        self.asked.append(f"info-{len(self.asked)}")
+        if len(self.asked) > 1:  # joined by now: the handshake's status messages arrive
+            self.iopub += [{"msg_type": "status"}, {"msg_type": "status"}]
+        return self.asked[-1]
+
+    async def get_shell_msg(self, timeout):
+        return {"parent_header": {"msg_id": self.asked[-1]}}
+
+    async def get_iopub_msg(self, timeout):
+        if not self.iopub:
+            raise queue.Empty
+        return self.iopub.pop(0)
+
+
+class _Alive:
+    returncode = None
+
+    def poll(self):
+        return None
+
+
+def test_a_kernel_unheard_on_iopub_is_asked_again_before_any_cell():
+    """A shell reply without iopub messages: is the kernel asked again, so no cell's idle status is lost?
+
+    (Without this, about one batch in ten ran a first cell into the
+    time limit: the idle status was published before the grader subscribed.)"""
+    kc = _LateSubscriber()
+    assert asyncio.run(sandbox._wait_for_ready(kc, _Alive())) == ""
+    assert len(kc.asked) == 2 and kc.iopub == []

@@ -15,6 +15,7 @@ from typing import Any
 
 import nbformat
 
+from autograder import aio
 from autograder.conditions import Conditions, describe_recorded
 from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
@@ -232,9 +233,9 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         if scheduler:
             from autograder.grade import cluster
 
-            results, skipped = asyncio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
+            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
         else:
-            results, skipped = asyncio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
+            results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
                           results=results, released=spec.released)

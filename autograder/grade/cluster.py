@@ -24,7 +24,6 @@ come, so a coordinator restarted into the same ``--out`` resumes.
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import re
@@ -38,6 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, AsyncIterator
 
+from autograder import aio
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission
 from autograder.grade.restore import Restored
@@ -193,7 +193,7 @@ def run_job(job: KernelJob) -> WorkerRun:
                 continue  # a path that would leave the scratch folder
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-        execution = asyncio.run(sandbox.execute(
+        execution = aio.run(sandbox.execute(
             [dict(c) for c in job.cells], workdir=workdir, restored=set(job.restored), timeout=job.timeout,
             memory_mb=job.memory_mb, env=kernel_env(job.conditions),
             hide=[Path(p) for p in job.hide] + _worker_own_labs(), fenced=job.fenced))

@@ -377,13 +377,26 @@ async def _wait_for_ready(kc: AsyncKernelClient, proc: subprocess.Popen) -> str:
             except queue.Empty:
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                # Drain the iopub status messages of the handshake so cells start clean.
-                while True:
-                    try:
-                        await kc.get_iopub_msg(timeout=0.05)
-                    except queue.Empty:
-                        return ""
+                if await _iopub_connected(kc):
+                    return ""
+                break  # the reply came before our iopub subscription: ask again (as jupyter_client does)
     return f"no answer within {KERNEL_START_TIMEOUT:g} s"
+
+
+async def _iopub_connected(kc: AsyncKernelClient) -> bool:
+    """Did the handshake's iopub messages reach us? Drain them so cells start clean.
+
+    ZeroMQ drops what a kernel publishes before the subscription is joined: a
+    kernel that answered on the shell channel may still be unheard on iopub,
+    and a cell run then would never see its ``idle`` status (a false timeout).
+    """
+    heard = False
+    while True:
+        try:
+            await kc.get_iopub_msg(timeout=0.2 if not heard else 0.05)
+        except queue.Empty:
+            return heard
+        heard = True
 
 
 async def _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result, private=()) -> str:
