@@ -12,8 +12,10 @@ When this fails: run ``autograder build <lab>`` and commit labs/.
 """
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -61,4 +63,21 @@ def test_rebuild_on_another_machine_changes_nothing(src, lab, tmp_path):
     assert report.ok, "\n".join(map(str, report.errors.values()))
     written = [str(p.relative_to(root)) for p in report.written]
     fix = FIX.format(lab=lab) if src == REPO_ROOT else f"run `autograder --root {src.relative_to(REPO_ROOT)} build {lab}`"
-    assert not written, f"a rebuild rewrote {', '.join(written)}: " + fix + "\n" + "\n".join(log)
+    changed = [line for rel in written if rel.startswith("labs/keys/")
+               for line in key_changes(src / rel, root / rel)]
+    assert not written, (f"a rebuild rewrote {', '.join(written)}: " + fix + "\n" + "\n".join(changed + log))
+
+
+def key_changes(committed: Path, fresh: Path) -> list[str]:
+    """One line per check whose committed key entry the rebuild replaced: what differs (values cut short)."""
+    old = json.loads(committed.read_text()) if committed.exists() else {}
+    new = json.loads(fresh.read_text())
+    lines = []
+    for cid, entry in new.get("checks", {}).items():
+        before = old.get("checks", {}).get(cid)
+        if before != entry:
+            fields = sorted(k for k in {*entry, *(before or {})} if (before or {}).get(k) != entry.get(k))
+            shown = {k: (str((before or {}).get(k))[:80], str(entry.get(k))[:80]) for k in fields}
+            lines.append(f"  key entry {cid} ({entry.get('kind')}) changed: {shown}")
+    others = sorted(k for k in {*old, *new} if k != "checks" and old.get(k) != new.get(k))
+    return lines + ([f"  key fields changed: {others}"] if others else [])
