@@ -294,16 +294,24 @@ def _secrets(key: dict) -> set[str]:
 
 
 def test_no_key_value_reaches_any_output(forgery, root):
-    """Is no reference value of the key in any file the run wrote (the key reader's error included)?"""
-    out = forgery[2]
+    """Is no reference value of the key in any file the run wrote (the key reader's error included)?
+
+    A value a student typed into their own notebook (a forgery hard-codes values copied from a correct
+    run) may come back on the feedback page that shows that notebook: it is their text, not the key's.
+    Every other file must hold no value that no student typed."""
+    out, folder = forgery[2], forgery[3]
     secrets = _secrets(_key(root))
     assert len(secrets) > 5
     r = forgery[1]["key_reader"]
     assert "nothing found" in json.dumps(r["blocks"]), r["blocks"]["q1_means"]  # it could read no key
+    typed = {p.stem: p.read_text(errors="replace") for p in folder.glob("*.ipynb")
+             if p.is_file() and not p.is_symlink()}
+    anyone = " ".join(typed.values())
     for path in out.rglob("*"):
         if path.is_file() and ".grade-cache" not in path.parts:
+            own = typed.get(path.stem, "") if path.parent.name == "feedback" else anyone
             text = path.read_text(errors="replace")
-            assert not [s for s in secrets if s in text], path
+            assert not [s for s in secrets if s in text and s not in own], path
 
 
 def test_bound_checks_reject_impossible_values():

@@ -191,3 +191,20 @@ def test_a_kernel_unheard_on_iopub_is_asked_again_before_any_cell():
     kc = _LateSubscriber()
     assert asyncio.run(sandbox._wait_for_ready(kc, _Alive())) == ""
     assert len(kc.asked) == 2 and kc.iopub == []
+
+
+def test_links_and_fifos_in_a_class_folder_never_hang_the_grader(root, tmp_path):
+    """A FIFO named like a notebook, a FIFO beside it as a data file and a link to the solution: does the
+    batch finish, refuse the link and the FIFO with their reasons, and grade the honest notebook?"""
+    folder = tmp_path / "class"
+    solution, = fx.write(folder, {"alice": fx.read(root, "solution")})
+    os.mkfifo(folder / "bob.ipynb")
+    os.mkfifo(folder / "numbers.csv")  # a data file the kernel's scratch copy would wait on
+    (folder / "carol.ipynb").symlink_to(solution)
+    run = grade(root, [folder], tmp_path / "out")
+    assert run.ok, run.error
+    by = {r["student"]: r for r in run.results}
+    assert (by["alice"]["status"], by["alice"]["score"]) == ("graded", by["alice"]["max_score"])
+    assert by["bob"]["status"] == "error" and "FIFO" in by["bob"]["detail"]
+    assert by["carol"]["status"] == "error" and "symbolic link" in by["carol"]["detail"]
+    assert (tmp_path / "out" / "feedback" / "bob.html").is_file()

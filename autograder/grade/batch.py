@@ -22,7 +22,7 @@ from autograder.atomic import write_atomic
 from autograder.grade import fence, holds, outputs
 from autograder.grade.discover import discover
 from autograder.grade.progress import Progress
-from autograder.grade.submission import Lab, grade_one
+from autograder.grade.submission import Lab, content_hash, grade_one
 
 GRADER_VERSION = "1"  # bump to invalidate every cached result
 
@@ -136,7 +136,7 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 
     async def one(sub) -> None:
         try:
-            digest = "" if sub.refused else hashlib.sha256(sub.path.read_bytes()).hexdigest()
+            digest = "" if sub.refused else content_hash(sub.path)
         except OSError:
             digest = ""
         ckey = outputs.cache_key(f"{digest}:{settings}", lab.key_hash)

@@ -39,7 +39,7 @@ from typing import Any, AsyncIterator
 
 from autograder import aio
 from autograder.grade import sandbox
-from autograder.grade.discover import Submission
+from autograder.grade.discover import Submission, read_regular
 from autograder.grade.restore import Restored
 
 LOCAL = re.compile(r"local:(\d+)")
@@ -136,7 +136,7 @@ def kernel_job(sub: Submission, restored: Restored, lab: Any, *, timeout: float,
     files = []
     for src, rel in folder_files(sub.path.parent, skip=lab.hide):
         try:
-            files.append((rel.as_posix(), src.read_bytes()))
+            files.append((rel.as_posix(), read_regular(src)))
         except OSError:
             continue
     return KernelJob(label=sub.student[:20], cells=cells, restored=frozenset(restored.cells),

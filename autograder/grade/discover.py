@@ -49,6 +49,26 @@ def refusal(path: Path) -> str:
     return ""
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, read once through one descriptor.
+
+    Never follows a symbolic link and never waits on a FIFO or a device: the
+    file is opened without following links and without blocking, and refused
+    (``OSError``) unless that descriptor is a regular file. Whoever hashes and
+    parses a submission uses these same bytes, so what is graded, cached and
+    shown on the feedback page is one version of the file.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def _notebooks(folder: Path) -> list[Path]:
     """Every .ipynb under ``folder``, links to folders not followed, checkpoints and hidden files left out."""
     found = []

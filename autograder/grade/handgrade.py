@@ -32,6 +32,7 @@ from typing import Any, Mapping
 import nbformat
 
 from autograder.atomic import write_atomic
+from autograder.grade.discover import read_regular
 from autograder.lab import cell_index, grade_id_of
 
 STORE = "hand_grades.json"
@@ -65,9 +66,17 @@ def answer_sha(text: str | None) -> str:
     return hashlib.sha256((text or "").strip().encode()).hexdigest()[:16]
 
 
-def read_notebook(path: str | Path) -> Any | None:
+def read_notebook(path: str | Path, *, graded: str = "") -> Any | None:
+    """The submission at ``path`` (None: unreadable, refused, or no longer the version graded).
+
+    ``graded``: the content hash of the version that was graded; a file changed
+    since then (or a link or a FIFO put in its place) is not read as that one.
+    """
     try:
-        return nbformat.read(Path(path), as_version=4)
+        data = read_regular(Path(path))  # never follows a link, never waits on a FIFO
+        if graded and hashlib.sha256(data).hexdigest() != graded:
+            return None
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception:  # unreadable submission: it has no answers to grade
         return None
 

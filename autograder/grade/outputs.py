@@ -131,7 +131,8 @@ def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, condit
     (default: the student's own copies of them).
     """
     results = sorted(results, key=lambda r: r["student"])
-    notebooks = {r["student"]: handgrade.read_notebook(r["path"]) for r in results}
+    notebooks = {r["student"]: handgrade.read_notebook(r["path"], graded=r.get("content_hash", ""))
+                 for r in results}
     answers = {s: {g: handgrade.answer_sha(handgrade.answer_text(nb, g)) for g in key.get("manual", {})}
                for s, nb in notebooks.items() if nb is not None}
     results = handgrade.apply_grades(results, handgrade.load_grades(out), answers)

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 import traceback
@@ -17,7 +18,7 @@ from autograder.judge import judge_events
 from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import holds, sandbox
-from autograder.grade.discover import Submission
+from autograder.grade.discover import Submission, read_regular
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
 
@@ -69,7 +70,7 @@ class Result:
 
 
 def content_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
 
 
 def folder_files(folder: Path, *, skip: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
@@ -89,12 +90,15 @@ def folder_files(folder: Path, *, skip: Iterable[Path] = ()) -> Iterator[tuple[P
             if name.endswith(".ipynb") or name.startswith(".") or name in SHADOWING:
                 continue
             src = Path(dirpath) / name
-            if src.is_symlink():  # copied by the grader (root), a link could bring the key into scratch
-                continue
             try:
-                n = src.stat().st_size
+                st = src.lstat()
             except OSError:
                 continue
+            # Regular files only: copied by the grader (root), a link could bring the key into scratch,
+            # and a FIFO or a device would hang the copy.
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            n = st.st_size
             if files + 1 > COPY_BUDGET[0] or size + n > COPY_BUDGET[1]:
                 return
             files, size = files + 1, size + n
@@ -107,7 +111,7 @@ def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None
         dest = into / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copy2(src, dest)
+            dest.write_bytes(read_regular(src))  # a link or FIFO swapped in since the walk: skipped
         except OSError:
             continue
 
@@ -191,8 +195,9 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
     if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
         return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
     try:
-        digest = content_hash(sub.path)
-        nb = nbformat.read(sub.path, as_version=4)
+        data = read_regular(sub.path)  # one read: the bytes hashed are the bytes graded
+        digest = hashlib.sha256(data).hexdigest()
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as err:
         why = f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}"
         return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why),
