@@ -6,8 +6,11 @@ may). Without one the tests are skipped with the reason -- except under CI
 (``CI`` set to true), where a missing browser is a failure, so that CI can
 never pass by not running them.
 
-All browser tests share one server and one browser (session fixtures), and
-one xdist group so that they run in the same worker.
+All browser tests share one server and one browser, and one xdist group so
+that they run in the same worker, one after another. The fixtures are scoped
+to this package, not the session: Playwright's sync API runs an event loop
+in the test's thread while it is open, and every later test of the worker
+would run inside it (``asyncio.run`` refuses to start there).
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
@@ -36,7 +39,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path):
     try:
         from playwright.sync_api import sync_playwright
@@ -49,7 +52,7 @@ def browser(chromium_path):
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("jupyter"))
     yield server
