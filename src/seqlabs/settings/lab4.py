@@ -28,28 +28,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from seqlabs.settings.translation import TranslationSettings
+
 
 @dataclass(frozen=True)
-class Lab4Settings:
-    seed: int = 1234                    # seeds data order, init, dropout and teacher forcing
-    max_train_pairs: Optional[int] = None  # keep only the first N training pairs (None: all)
-    max_eval_pairs: Optional[int] = None   # keep only the first N validation / test pairs (None: all)
-    min_freq: int = 2                   # a token enters the vocabulary if seen at least this often
+class Lab4Settings(TranslationSettings):
     enc_emb_dim: int = 64               # encoder embedding size
     dec_emb_dim: int = 64               # decoder embedding size
     hid_dim: int = 128                  # LSTM hidden (and cell) size, same in encoder and decoder
     n_layers: int = 2                   # stacked LSTM layers, same in encoder and decoder
     enc_dropout: float = 0.1            # dropout on the encoder's embeddings and between its layers
     dec_dropout: float = 0.1            # dropout on the decoder's embeddings and between its layers
-    batch_size: int = 32                # sentence pairs per batch (length-bucketed)
-    n_epochs: int = 10                  # training epochs for each model (LSTM and GRU)
     patience: Optional[int] = None      # early stopping: epochs without validation improvement (None: off)
-    learning_rate: float = 4e-3         # Adam (the paper-size full profile uses Adam's default 1e-3)
-    clip: float = 1.0                   # gradient-norm clipping
-    teacher_forcing_ratio: float = 0.5  # probability of feeding the gold token during training
-    max_decode_len: int = 50            # greedy decoding stops here if <eos> never comes
-    torch_threads: Optional[int] = 1    # torch.set_num_threads; small models run fastest on one
-                                        # thread (and 10-25x slower on a busy 2-core machine with two)
 
     PROFILES: ClassVar[dict] = {
         "fast": {"max_train_pairs": 3000, "max_eval_pairs": 200,

@@ -30,15 +30,13 @@ machine's CPU and the estimate of a whole run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar
+
+from seqlabs.settings.translation import TranslationSettings
 
 
 @dataclass(frozen=True)
-class Lab5Settings:
-    seed: int = 1234                    # seeds data order, init, dropout and teacher forcing
-    max_train_pairs: Optional[int] = None  # keep only the first N training pairs (None: all)
-    max_eval_pairs: Optional[int] = None   # keep only the first N validation / test pairs (None: all)
-    min_freq: int = 2                   # a token enters the vocabulary if seen at least this often
+class Lab5Settings(TranslationSettings):
     enc_emb_dim: int = 64               # attention model: encoder embedding size
     dec_emb_dim: int = 64               # attention model: decoder embedding size
     enc_hid_dim: int = 128              # attention model: GRU size of each encoder direction
@@ -49,13 +47,8 @@ class Lab5Settings:
     base_hid_dim: int = 128             # baseline: LSTM hidden (and cell) size
     base_n_layers: int = 2              # baseline: stacked LSTM layers
     base_dropout: float = 0.1           # baseline: dropout on embeddings and between layers
-    batch_size: int = 32                # sentence pairs per batch (length-bucketed)
     n_epochs: int = 6                   # training epochs for each model (the same budget)
     learning_rate: float = 5e-3         # Adam (the tutorial-size full profile uses Adam's default 1e-3)
-    clip: float = 1.0                   # gradient-norm clipping
-    teacher_forcing_ratio: float = 0.5  # probability of feeding the gold token during training
-    max_decode_len: int = 50            # greedy decoding stops here if <eos> never comes
-    torch_threads: Optional[int] = 1    # torch.set_num_threads; small models run fastest on one thread
 
     PROFILES: ClassVar[dict] = {
         "fast": {"max_train_pairs": 3000, "max_eval_pairs": 200,
