@@ -20,9 +20,9 @@ from autograder.conditions import Conditions, describe_recorded
 from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
 from autograder.grade import fence, holds, outputs
-from autograder.grade.discover import discover
+from autograder.grade.discover import content_hash, discover
 from autograder.grade.progress import Progress
-from autograder.grade.submission import Lab, content_hash, grade_one
+from autograder.grade.submission import Lab, grade_one
 
 GRADER_VERSION = "1"  # bump to invalidate every cached result
 
@@ -151,9 +151,12 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
             graded = await grade(sub, lab, timeout=timeout, memory_mb=memory_mb)
         result = graded.result.as_dict()
         t0 = time.perf_counter()
-        if digest and graded.cache and not result["grader_failed"]:
+        # Cached under the hash of the bytes it graded: a file changed since the look-up above is
+        # never stored as the version that was looked up.
+        graded_hash = result.get("content_hash", "")
+        if graded_hash and graded.cache and not result["grader_failed"]:
             try:
-                outputs.save_cached(out, ckey, result)
+                outputs.save_cached(out, outputs.cache_key(f"{graded_hash}:{settings}", lab.key_hash), result)
             except OSError as err:  # the batch goes on; only resuming loses this one
                 print(f"autograder grade: warning: could not cache {sub.student}'s result: {err}", file=sys.stderr)
         result["timings"]["cache_s"] = time.perf_counter() - t0

@@ -12,6 +12,7 @@ is never opened.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -67,6 +68,16 @@ def read_regular(path: Path) -> bytes:
             return f.read()
     finally:
         os.close(fd)
+
+
+def digest(data: bytes) -> str:
+    """The content hash of a submission's bytes: the cache key, ``Result.content_hash``, the graded version."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(path: Path) -> str:
+    """``digest`` of the regular file ``path`` (``read_regular``)."""
+    return digest(read_regular(path))
 
 
 def _notebooks(folder: Path) -> list[Path]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
 import stat
@@ -18,7 +17,7 @@ from autograder.judge import judge_events
 from autograder.lab import auto_points
 from autograder.mode import kernel_settings
 from autograder.grade import holds, sandbox
-from autograder.grade.discover import Submission, read_regular
+from autograder.grade.discover import Submission, digest, read_regular
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
 
@@ -67,10 +66,6 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def content_hash(path: Path) -> str:
-    return hashlib.sha256(read_regular(path)).hexdigest()
 
 
 def folder_files(folder: Path, *, skip: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
@@ -194,26 +189,26 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
 
     if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
         return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
+    hashed = ""  # stays empty when the file cannot be read at all
     try:
         data = read_regular(sub.path)  # one read: the bytes hashed are the bytes graded
-        digest = hashlib.sha256(data).hexdigest()
+        hashed = digest(data)
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as err:
         why = f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}"
-        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why),
-                      content_hash=_safe_hash(sub.path))
+        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=hashed)
 
     if run is None:
         run = functools.partial(run_here, lab=lab, timeout=timeout, memory_mb=memory_mb)
     try:
-        return await _grade_notebook(sub, lab, nb, digest, base, run=run)
+        return await _grade_notebook(sub, lab, nb, hashed, base, run=run)
     except Exception as err:  # a notebook shaped like nothing we foresaw: its row says so, the batch goes on
         traceback.print_exc()
         why = f"the grader could not process this notebook: {type(err).__name__}: {str(err)[:200]}"
-        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=digest)
+        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=hashed)
 
 
-async def _grade_notebook(sub, lab, nb, digest, base, *, run: Runner) -> Result:
+async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
     timings = base["timings"]
     t0 = time.perf_counter()
     restored = restore(lab.source, nb, released=lab.released)
@@ -242,13 +237,6 @@ async def _grade_notebook(sub, lab, nb, digest, base, *, run: Runner) -> Result:
         blocks=blocks, review=[f.as_dict() for f in flags] + [{"cell": t.get("cell"), "line": 0,
                                                                "reason": f"{t['what']}: {t['detail']}"}
                                                               for t in run.tampering[:20]],
-        restored=restored.notes, content_hash=digest,
+        restored=restored.notes, content_hash=hashed,
         grader_failed=run.status == "error",
     )
-
-
-def _safe_hash(path: Path) -> str:
-    try:
-        return content_hash(path)
-    except OSError:
-        return ""
