@@ -18,6 +18,7 @@ reference tests and lab 4's complete model (``benchmarks/trevett.py``).
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+logger = logging.getLogger(__name__)
 
 NAME = "seqlabs-student"
 # What the wheel is built from: the packaging files and the two packages' sources, nothing else.
@@ -169,7 +172,7 @@ def _release(root: Path, lab: str) -> Path:
 
 
 def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[str] | None = None,
-                name: str = NAME, log: Callable[[str], None] = print) -> Bundle:
+                name: str = NAME, log: Callable[[str], None] = logger.info) -> Bundle:
     """Write ``out/<name>/`` and ``out/<name>.zip`` for ``labs`` (default: every built release).
 
     The folder is replaced as a whole: a file left from an earlier bundle (a

@@ -122,12 +122,17 @@ def _bounded(check_id: str, value: Any, bound: Any, *, kind: str, possible: Any 
 
 def verdict_token(value: Any, token: str) -> str | None:
     """``None`` if ``tokens.verify(value, token)``, else why not (never the expected value)."""
-    # verify decides (the contract's rule); describe_mismatch only explains, naming
-    # the kind, shape, NaN/inf or tolerance problem. A malformed token raises
-    # ValueError: a build problem, shown as the block's error.
-    if tokens.verify(value, token):
+    # One judgement (the contract's rule) gives the verdict and, when it fails, the kind, shape,
+    # NaN/inf or tolerance problem. A malformed token raises ValueError: a build problem, shown
+    # as the block's error. The value is made canonical once, for the judgement and the NaN note.
+    try:
+        value = values.canonical(value)
+    except TypeError:
+        pass  # judge names the kind the check expects
+    accepted, detail = tokens.judge(value, token)
+    if accepted:
         return None
-    detail = tokens.describe_mismatch(value, token) or "does not match the expected value"
+    detail = detail or "does not match the expected value"
     bad = nonfinite(value)
     if bad and bad not in detail:
         detail += f" (your value contains {bad})"

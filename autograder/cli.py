@@ -1,13 +1,14 @@
 """Command line: `autograder build | grade | demo | bundle | handgrade | export`.
 
 A thin layer over keyword-only Python functions whose defaults live with them:
-`autograder.build.build_labs`, `autograder.grade.grade_submissions` and
+`autograder.assign.build_labs`, `autograder.grade.grade_submissions` and
 `autograder.demo.run_demo`; the instructor's term commands are in
 `autograder.instructor_cli`.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -25,13 +26,13 @@ def _conditions(args: argparse.Namespace):
 
 
 def _build(args: argparse.Namespace) -> int:
-    from autograder.build import build_labs
+    from autograder.assign import build_labs
 
     conditions = _conditions(args)
     if conditions is None:
         return 2
     report = build_labs(labs=args.labs or None, root=Path(args.root), conditions=conditions,
-                        verify=not args.no_verify, timeout=args.timeout)
+                        verify=not args.no_verify, timeout=args.timeout, log=print)
     return 0 if report.ok else 1
 
 
@@ -130,13 +131,42 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CommandLines(logging.Formatter):
+    """A library record as the command line shows it: ``autograder grade: warning: <message>``."""
+
+    LEVELS = {logging.ERROR: "error: ", logging.WARNING: "warning: ", logging.INFO: "note: "}
+
+    def __init__(self, command: str) -> None:
+        super().__init__()
+        self.command = command
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = self.LEVELS.get(record.levelno, "error: " if record.levelno > logging.ERROR else "")
+        return f"autograder {self.command}: {level}{record.getMessage()}"
+
+
+def _report_library_records(command: str) -> logging.Handler:
+    """Show the ``autograder.*`` module loggers' records (notes, warnings, errors) on stderr for this command."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(CommandLines(command))
+    handler.setLevel(logging.INFO)
+    package = logging.getLogger("autograder")
+    package.setLevel(logging.INFO)
+    package.addHandler(handler)
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if argv is None:  # the command line: a --root checkout runs on its own packages (autograder.checkout)
         from autograder.checkout import use_checkout
 
         use_checkout(Path(args.root), sys.argv[1:])
-    return args.run(args)
+    handler = _report_library_records(args.command)
+    try:
+        return args.run(args)
+    finally:
+        logging.getLogger("autograder").removeHandler(handler)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from autograder.build import build_labs
+from autograder.assign import build_labs
 from autograder.lab import lab_paths, list_labs
 from autograder.grade import fence, grade_submissions
 
@@ -38,7 +38,7 @@ def run_demo(*, root: Path, out: Path) -> bool:
     for lab in labs:
         started = time.perf_counter()
         print(f"demo: building {lab} ...", file=sys.stderr, flush=True)
-        report = build_labs(labs=[lab], root=root)  # one at a time: a broken lab does not stop the rest
+        report = build_labs(labs=[lab], root=root, log=print)  # one at a time: a broken lab does not stop the rest
         if not report.ok:
             ok = False
             why = "; ".join(str(e).splitlines()[0] for e in report.errors.values()) or "nothing built"

@@ -20,7 +20,7 @@ def _bundle(args: argparse.Namespace) -> int:
     from autograder.bundle import BundleError, make_bundle
 
     try:
-        make_bundle(root=Path(args.root), out=Path(args.out), labs=args.labs or None)
+        make_bundle(root=Path(args.root), out=Path(args.out), labs=args.labs or None, log=print)
     except BundleError as err:
         return _fail(err)
     return 0

@@ -1,6 +1,6 @@
 """What a lab is: where its files live, its cells' nbgrader roles, its points.
 
-The build (``autograder.build``) and the grader (``autograder.grade``) both
+The build (``autograder.assign``) and the grader (``autograder.grade``) both
 import this module and nothing from each other.
 
     labs/source/<lab>.ipynb     the master (nbgrader metadata, solution and hidden-test regions)

@@ -3,6 +3,7 @@
     token = make_token(reference, rtol=1e-5, atol=1e-8, salt="lab:check")
     verify(value, token)             # True iff every element is in its tolerance cell
     describe_mismatch(value, token)  # None, or a student-facing reason (never a value)
+    judge(value, token)              # both at once: (verify, describe_mismatch) with one hash
 
 Floats are mapped through g(x) = sign(x) log1p(|x| r/a) / r, whose slope
 1/(a + r|x|) turns the tolerance band |v - e| <= a + r|e| into a band of
@@ -298,8 +299,13 @@ def make_token(value, *, rtol: float = 1e-5, atol: float = 1e-8, salt: str = "")
     return str(_Token("f", arr.shape, tok.rtol, tok.atol, salt_id, offsets, tags, digest))
 
 
-def _judge(value, token: str) -> tuple[bool, str | None]:
-    """(accepted, reason): the single code path behind verify and describe_mismatch."""
+def judge(value, token: str) -> tuple[bool, str | None]:
+    """``(accepted, reason)``: one verification and, when it fails, why (``describe_mismatch``'s text).
+
+    The single code path behind ``verify`` and ``describe_mismatch``; a caller that needs both calls
+    this once (the salted hash is stretched, so it is the expensive part). ValueError if the token is
+    malformed.
+    """
     tok = _parse(token)
     want = _KIND_WORDS[tok.kind]
     try:
@@ -384,7 +390,7 @@ def reject_factor(rtol: float) -> float:
 
 def verify(value, token: str) -> bool:
     """True iff `value` matches `token` (see make_token). ValueError if the token is malformed."""
-    return _judge(value, token)[0]
+    return judge(value, token)[0]
 
 
 def describe_mismatch(value, token: str) -> str | None:
@@ -393,4 +399,4 @@ def describe_mismatch(value, token: str) -> str | None:
     Names the wrong type/kind, shape, NaN/inf, or how many values are beyond
     tolerance; never an expected value.
     """
-    return _judge(value, token)[1]
+    return judge(value, token)[1]

@@ -55,18 +55,28 @@ def _unsupported(value, why: str = "") -> TypeError:
     return TypeError(f"cannot check a value of type {_type_name(value)}{why}; expected {ACCEPTED}")
 
 
+def to_numpy(value):
+    """A torch tensor (on any device, with or without grad) as a NumPy array; anything else unchanged.
+
+    The one tensor-to-array conversion of both packages (``seqlabs``' metrics,
+    plots and gradient checks use it too). bfloat16, which NumPy lacks, is
+    widened to float32 in torch (exact); every other dtype is kept, so a
+    caller widens in NumPy (single-threaded: no oversubscription of shared
+    cores; float16/float32 -> float64 is exact either way).
+    """
+    torch = sys.modules.get("torch")  # never import torch just to look at a value
+    if torch is None or not isinstance(value, torch.Tensor):
+        return value
+    t = value.detach()
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.cpu().numpy()
+
+
 def _from_torch(t) -> np.ndarray:
-    torch = sys.modules["torch"]
-    t = t.detach()
     if t.is_complex():
         raise _unsupported(t, "complex tensors are not supported")
-    if t.dtype == torch.bool:
-        return t.cpu().numpy().astype(bool)
-    if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: widen in torch (exact)
-        t = t.float()
-    # widen in NumPy, not torch: single-threaded, no oversubscription of shared cores;
-    # float16/float32 -> float64 is exact either way
-    return _from_numpy(t.cpu().numpy(), t)
+    return _from_numpy(np.asarray(to_numpy(t)), t)
 
 
 def _from_numpy(a: np.ndarray, original) -> np.ndarray:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build import list_labs
-from autograder.build.execute import execute_notebook
+from autograder.assign import list_labs
+from autograder.assign.execute import execute_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 CELL_TIMEOUT = 4 * 3600  # s; the full profile trains one model per cell for about an hour on 2 cores

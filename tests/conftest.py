@@ -49,7 +49,7 @@ class BuiltLabs:
     log: list[str] = field(default_factory=list)
 
     def path(self, lab: str, kind: str) -> Path:
-        from autograder.build import lab_paths
+        from autograder.assign import lab_paths
 
         return lab_paths(self.root, lab)[kind]
 
@@ -57,7 +57,7 @@ class BuiltLabs:
 @pytest.fixture(scope="session")
 def built_labs(tmp_path_factory: pytest.TempPathFactory):
     """``get(lab) -> BuiltLabs``: the lab built (with verification) from its committed master, once a session."""
-    from autograder.build import build_labs
+    from autograder.assign import build_labs
 
     cache: dict[str, BuiltLabs] = {}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.build import BuildError, build_lab
-from autograder.build.errors import BuildError as Error
+from autograder.assign import BuildError, build_lab
+from autograder.assign.errors import BuildError as Error
 from conftest import EXAMPLE_LAB
 from test_build_errors import build_broken, cell, master
 
@@ -21,7 +21,7 @@ def position(nb, grade_id: str) -> int:
 
 def test_error_names_the_cell_by_its_1_based_position_and_grade_id():
     """Does an error say `cell <n> (grade_id ...)` with n counted from 1, while .index stays 0-based?"""
-    error = Error("lab", "problem", "fix", index=0, grade_id="setup")
+    error = Error("problem", "fix", index=0, grade_id="setup", lab="lab")
     assert str(error).startswith("lab: cell 1 (grade_id 'setup'): problem") and error.index == 0
 
 
@@ -71,7 +71,7 @@ def test_a_copy_of_the_repository_builds_with_its_own_packages(tmp_path):
     for name in ("autograder", "src"):
         shutil.copytree(REPO_ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     copy_labs(copy, labs=[EXAMPLE_LAB], generated=False)
-    build = copy / "autograder" / "build" / "__init__.py"
+    build = copy / "autograder" / "assign" / "pipeline.py"
     build.write_text(build.read_text().replace('built in {built.seconds', 'built by the copy in {built.seconds'))
     marker = tmp_path / "imported"
     init = copy / "src" / "seqlabs" / "__init__.py"

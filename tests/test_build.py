@@ -10,9 +10,9 @@ import pytest
 from nbgrader import utils as nbg
 
 from autograder import tokens, values
-from autograder.build import execute_notebook
-from autograder.build.release import make_release, with_tokens
-from autograder.build.verify import _value_strings
+from autograder.assign import execute_notebook
+from autograder.assign.release import make_release, with_tokens
+from autograder.assign.verify import _value_strings
 from autograder.cli import main
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 
@@ -219,7 +219,7 @@ def test_value_strings_skip_what_cannot_be_hidden():
 
 def test_rebuild_ignores_only_printed_durations():
     """Does a rebuild that differs only in printed wall-clock times count as unchanged, and anything else not?"""
-    from autograder.build import same_apart_from_timings
+    from autograder.assign import same_apart_from_timings
 
     assert same_apart_from_timings("2 epochs in 4 s; Epoch Time: 0m 3s", "2 epochs in 3 s; Epoch Time: 0m 13s")
     assert same_apart_from_timings('"took 12.5 ms"', '"took 9.0 ms"')

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from autograder import values
-from autograder.build import BuildError, build_lab, build_labs, lab_paths
+from autograder.assign import BuildError, build_lab, build_labs, lab_paths
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
 
 
@@ -166,12 +166,12 @@ def test_solution_left_in_the_release_is_caught():
     """Would a release that still held a solution region fail verification?"""
     import json
 
-    from autograder.build.verify import verify_no_leaks
+    from autograder.assign.verify import verify_no_leaks
 
     source = master()
     key = json.loads((EXAMPLE_ROOT / "labs" / "keys" / f"{EXAMPLE_LAB}.json").read_text())
     with pytest.raises(BuildError, match=r"solution line 'return x.sum\(axis=0\) / x.shape\[0\]' appears"):
-        verify_no_leaks(EXAMPLE_LAB, source, source, key)
+        verify_no_leaks(source, source, key)
 
 
 def test_cell_that_runs_too_long(tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import events, tally
+from autograder import tally
 from autograder.checks import check, check_above, check_agreement, check_below
 from autograder.marks import init, marks
 from autograder.tokens import make_token

@@ -1,7 +1,7 @@
 """Are the committed release/solution notebooks and keys what `autograder build` makes from the masters now,
 on this machine and on one unlike the machine that recorded them?
 
-The rule is the build's own (``autograder.build.stable``): rebuilt over the
+The rule is the build's own (``autograder.assign.stable``): rebuilt over the
 committed files, every lab must write nothing. The rebuild runs as another
 machine would: PyTorch's portable kernels instead of this CPU's vector
 kernels (``ATEN_CPU_CAPABILITY=default``) and one BLAS/OpenMP thread instead
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build_labs, list_labs
+from autograder.assign import build_labs, list_labs
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
 pytestmark = pytest.mark.xdist_group("build_lab0")

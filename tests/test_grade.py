@@ -184,14 +184,14 @@ def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
 def test_kernel_env_keeps_secrets_out(monkeypatch):
     """Does a kernel get grade mode and the key's conditions, but none of the grader's other variables?"""
     from autograder.conditions import Conditions
-    from autograder.grade.submission import kernel_env
+    from autograder.grade.sandbox import graded_kernel_env
 
     monkeypatch.setenv("CI_DEPLOY_TOKEN", "hunter2")
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     monkeypatch.setenv("SEQLABS_PROFILE", "full")
     monkeypatch.setenv("SEQLABS_DATA", "/somewhere/else")
     monkeypatch.setenv("SEQLABS_PROGRESS", "bar")
-    env = kernel_env(Conditions())
+    env = graded_kernel_env(Conditions())
     assert env["AUTOGRADER_MODE"] == "grade" and env["SEQLABS_PROFILE"] == "fast"
     assert env["SEQLABS_PROGRESS"] == "log" and "SEQLABS_DATA" not in env
     assert "CI_DEPLOY_TOKEN" not in env and "NBGRADER_EXECUTION" not in env and "PATH" in env

@@ -7,9 +7,7 @@ at the top need no kernel.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 

@@ -194,7 +194,7 @@ def forgery(root, tmp_path_factory):
     folder = tmp_path_factory.mktemp("attack-subs")
     subs = {"solution": fx.read(root, "solution"), "release": fx.read(root, "release"),
             **attacks(root), **harm(root, folder)}
-    paths = fx.write(folder, subs)
+    fx.write(folder, subs)
     (folder / "linked.ipynb").symlink_to(root / "labs" / "solution" / f"{fx.LAB}.ipynb")
     os.mkfifo(folder / "fifo.ipynb")
     out = tmp_path_factory.mktemp("attack-out")

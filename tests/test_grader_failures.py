@@ -138,7 +138,7 @@ def test_the_build_retries_a_kernel_that_dies_before_its_first_cell(monkeypatch)
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from autograder.build import execute
+    from autograder.assign import execute
 
     monkeypatch.setattr(execute, "START_PAUSE", 0.1)
     real, calls = NotebookClient.async_start_new_kernel_client, []

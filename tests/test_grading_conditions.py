@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build_labs, lab_paths
+from autograder.assign import build_labs, lab_paths
 from autograder.conditions import Conditions, fingerprint
 from autograder.grade import grade_submissions
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs

@@ -27,10 +27,12 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def modules_of(package: str) -> list[Path]:
-    return sorted((PACKAGE / package).rglob("*.py"))
+    found = sorted((PACKAGE / package).rglob("*.py"))
+    assert found, f"no modules under autograder/{package}: was the package renamed?"  # never pass on nothing
+    return found
 
 
-@pytest.mark.parametrize("package, forbidden", [("grade", "autograder.build"), ("build", "autograder.grade")])
+@pytest.mark.parametrize("package, forbidden", [("grade", "autograder.assign"), ("assign", "autograder.grade")])
 def test_build_and_grade_do_not_import_each_other(package, forbidden):
     """Does no module of one pipeline import the other (both share autograder.lab instead)?"""
     offenders = {str(p.relative_to(PACKAGE.parent)): sorted(m for m in imported_modules(p)
@@ -42,12 +44,12 @@ def test_build_and_grade_do_not_import_each_other(package, forbidden):
 def test_the_rule_can_fail(tmp_path, monkeypatch):
     """Would a grade module importing the build be caught?"""
     bad = PACKAGE / "grade" / "restore.py"
-    text = bad.read_text() + "\nfrom autograder.build.release import make_release\n"
+    text = bad.read_text() + "\nfrom autograder.assign.release import make_release\n"
     fake = tmp_path / "autograder" / "grade"
     fake.mkdir(parents=True)
     (fake / "restore.py").write_text(text)
     monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path / "autograder")
-    assert "autograder.build.release" in imported_modules(fake / "restore.py")
+    assert "autograder.assign.release" in imported_modules(fake / "restore.py")
 
 
 def test_one_module_owns_the_lab_layout():

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.build.verify import _value_strings
+from autograder.assign.verify import _value_strings
 from autograder.cli import make_parser
 from autograder.grade import export, feedback, grade_submissions, handgrade
 from conftest import REPO_ROOT

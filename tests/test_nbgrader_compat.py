@@ -23,7 +23,7 @@ import pytest
 from nbgrader import utils as nbg
 from nbgrader.api import Gradebook
 
-from autograder.build import execute_notebook
+from autograder.assign import execute_notebook
 from autograder.events import events_in_notebook
 from autograder.judge import judge_events
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT

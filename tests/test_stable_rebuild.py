@@ -1,7 +1,7 @@
 """Does a rebuild on another machine keep every committed file when nothing but float bits changed?
 
 A committed key entry is kept when it accepts the freshly recorded value
-(``autograder.build.stable``); a committed solution notebook is kept when its
+(``autograder.assign.stable``); a committed solution notebook is kept when its
 cells and marks are unchanged. The unit tests below perturb recorded values
 as another CPU, BLAS or thread count would; the build tests rebuild the
 example lab over its own output with noise inside the tolerance, and outside.
@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from autograder import values
-from autograder.build import build_labs, lab_paths
-from autograder.build.stable import accepts, keep_committed, same_solution
+from autograder.assign import build_labs, lab_paths
+from autograder.assign.stable import accepts, keep_committed, same_solution
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
 
 pytestmark = pytest.mark.xdist_group("build_lab0")

@@ -9,7 +9,6 @@ release notebook from it.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.build.verify import _outside_solutions, _solution_lines, _value_strings
+from autograder.assign.verify import _outside_solutions, _solution_lines, _value_strings
 from autograder.bundle import NAME, make_bundle
 from conftest import REPO_ROOT
 from test_wheel_has_no_key import secrets
@@ -130,7 +129,7 @@ def test_bundle_holds_no_solution_key_or_hidden_test(contents, lab):
     for name, text in contents.items():
         in_wheel = "!" in name
         lines = lines_of(name, text)
-        if not in_wheel:  # the package's own source names the markers (autograder.build)
+        if not in_wheel:  # the package's own source names the markers (autograder.assign)
             assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, name
             assert not [s for s in all_values if s in text], name
         assert not (solution & lines if not in_wheel else {s for s in solution & lines if len(s) >= MIN_LINE}), name

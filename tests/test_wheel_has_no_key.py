@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from autograder.build.verify import _value_strings
+from autograder.assign.verify import _value_strings
 from conftest import REPO_ROOT
 
 KEYS = sorted((REPO_ROOT / "labs" / "keys").glob("*.json"))
@@ -50,7 +50,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
 def test_wheel_holds_no_lab_files(wheel):
     """Does the wheel contain no labs/ file, no notebook and no key file?"""
     names = wheel.namelist()
-    assert any(n.startswith("autograder/build/") for n in names) and any(n.startswith("seqlabs/") for n in names)
+    assert any(n.startswith("autograder/assign/") for n in names) and any(n.startswith("seqlabs/") for n in names)
     assert not [n for n in names if n.startswith("labs/") or "/keys/" in n or n.endswith(".ipynb")]
     for name in names:
         if name.endswith(".json"):

@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -20,9 +21,11 @@ from autograder.conditions import Conditions, describe_recorded
 from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
 from autograder.grade import fence, holds, outputs
-from autograder.grade.discover import content_hash, discover
+from autograder.grade.discover import digest, discover, read_regular
 from autograder.grade.progress import Progress
 from autograder.grade.submission import Lab, grade_one
+
+logger = logging.getLogger(__name__)
 
 GRADER_VERSION = "1"  # bump to invalidate every cached result
 
@@ -135,30 +138,32 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
     skipped: list[str] = []
 
     async def one(sub) -> None:
-        try:
-            digest = "" if sub.refused else content_hash(sub.path)
-        except OSError:
-            digest = ""
-        ckey = outputs.cache_key(f"{digest}:{settings}", lab.key_hash)
-        if digest and ckey in cache:
-            r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
-            r = holds.release(r) if sub.student in release else r
-            results.append(r)
-            skipped.append(sub.student)
-            progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
-            return
+        # Inside the gate, so that at most ``workers`` submissions' bytes are held at once; a cached
+        # one holds its place for the look-up only.
         async with gate:
-            graded = await grade(sub, lab, timeout=timeout, memory_mb=memory_mb)
+            try:
+                data = None if sub.refused else read_regular(sub.path)
+            except OSError:
+                data = None  # grade_one reads it again and gives the row its reason
+            hashed = "" if data is None else digest(data)
+            ckey = outputs.cache_key(f"{hashed}:{settings}", lab.key_hash)
+            if hashed and ckey in cache:
+                r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
+                r = holds.release(r) if sub.student in release else r
+                results.append(r)
+                skipped.append(sub.student)
+                progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
+                return
+            graded = await grade(replace(sub, data=data), lab, timeout=timeout, memory_mb=memory_mb)
         result = graded.result.as_dict()
         t0 = time.perf_counter()
-        # Cached under the hash of the bytes it graded: a file changed since the look-up above is
-        # never stored as the version that was looked up.
+        # Cached under the hash of the bytes it graded (the bytes looked up: one read).
         graded_hash = result.get("content_hash", "")
         if graded_hash and graded.cache and not result["grader_failed"]:
             try:
                 outputs.save_cached(out, outputs.cache_key(f"{graded_hash}:{settings}", lab.key_hash), result)
             except OSError as err:  # the batch goes on; only resuming loses this one
-                print(f"autograder grade: warning: could not cache {sub.student}'s result: {err}", file=sys.stderr)
+                logger.warning("could not cache %s's result: %s", sub.student, err)
         result["timings"]["cache_s"] = time.perf_counter() - t0
         result = holds.release(result) if sub.student in release else result
         results.append(result)
@@ -206,11 +211,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
                  "the fence lets it read other submissions and write to the host; pass --unfenced "
                  "(grade_submissions(unfenced=True)) to grade anyway")
-        print(f"autograder grade: {error}", file=sys.stderr)
+        logger.error("%s", error)
         return GradeRun(ok=False, out=out, error=error)
     if unfenced:
-        print("autograder grade: warning: kernels run UNFENCED (--unfenced): submissions can read the host "
-              "and each other", file=sys.stderr)
+        logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
     try:
         if scheduler:
             from autograder.grade.cluster import parse_scheduler
@@ -222,12 +226,12 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
                        fenced=not unfenced)
     except (OSError, ValueError) as err:
-        print(f"autograder grade: {err}", file=sys.stderr)
+        logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
     for note in ignored_shell_settings(conditions):
-        print(f"autograder grade: note: {note}", file=sys.stderr)
+        logger.info("%s", note)
     if not subs:
-        print("autograder grade: no .ipynb submissions found", file=sys.stderr)
+        logger.warning("no .ipynb submissions found")
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
     try:
@@ -248,10 +252,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                f"{f' ({err.filename})' if err.filename else ''}; no result file was overwritten. "
                f"Free space or fix the folder and run the same command again (finished submissions "
                f"are taken from {out / outputs.CACHE})")
-        print(f"autograder grade: {why}", file=sys.stderr)
+        logger.error("%s", why)
         return GradeRun(ok=False, out=out, error=why, wall_s=time.perf_counter() - started)
     except Exception as err:  # the grader's own failure: say so, exit non-zero
-        print(f"autograder grade: the grader failed: {type(err).__name__}: {err}", file=sys.stderr)
+        logger.error("the grader failed: %s: %s", type(err).__name__, err)
         return GradeRun(ok=False, out=out, error=f"{type(err).__name__}: {err}",
                         wall_s=time.perf_counter() - started, write_s=write_s)
     finally:

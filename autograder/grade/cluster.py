@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 import shutil
 import sys
@@ -41,6 +42,8 @@ from autograder import aio
 from autograder.grade import sandbox
 from autograder.grade.discover import Submission, read_regular
 from autograder.grade.restore import Restored
+
+logger = logging.getLogger(__name__)
 
 LOCAL = re.compile(r"local:(\d+)")
 ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}")
@@ -176,8 +179,6 @@ def run_job(job: KernelJob) -> WorkerRun:
     """On a worker: run the job's cells in a fenced kernel in a scratch folder; return what it emitted."""
     from distributed import get_worker
 
-    from autograder.grade.submission import kernel_env
-
     mine = versions()
     if mine != job.versions:
         differ = ", ".join(f"{k} {dict(mine).get(k)} here, {v} on the coordinator"
@@ -195,7 +196,7 @@ def run_job(job: KernelJob) -> WorkerRun:
             dest.write_bytes(data)
         execution = aio.run(sandbox.execute(
             [dict(c) for c in job.cells], workdir=workdir, restored=set(job.restored), timeout=job.timeout,
-            memory_mb=job.memory_mb, env=kernel_env(job.conditions),
+            memory_mb=job.memory_mb, env=sandbox.graded_kernel_env(job.conditions),
             hide=[Path(p) for p in job.hide] + _worker_own_labs(), fenced=job.fenced))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -239,8 +240,7 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
     async with connect(scheduler) as client:
         threads = sum((await client.nthreads()).values())
         if not threads:
-            print(f"autograder grade: no Dask worker at {scheduler} yet; the submissions wait for one",
-                  file=sys.stderr, flush=True)
+            logger.info("no Dask worker at %s yet; the submissions wait for one", scheduler)
 
         async def remote(sub: Submission, lab: Any, *, timeout: float, memory_mb: int) -> Graded:
             seen: dict[str, Any] = {}

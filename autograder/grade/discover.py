@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -25,6 +25,9 @@ class Submission:
     path: Path
     student: str
     refused: str = ""  # why the file is not graded ("" for a regular file)
+    # The bytes the batch read for its cache look-up (``read_regular``), graded as they are: one read
+    # per submission, so the version looked up is the version graded. None: not read yet.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def safe_id(text: str) -> str:
@@ -73,11 +76,6 @@ def read_regular(path: Path) -> bytes:
 def digest(data: bytes) -> str:
     """The content hash of a submission's bytes: the cache key, ``Result.content_hash``, the graded version."""
     return hashlib.sha256(data).hexdigest()
-
-
-def content_hash(path: Path) -> str:
-    """``digest`` of the regular file ``path`` (``read_regular``)."""
-    return digest(read_regular(path))
 
 
 def _notebooks(folder: Path) -> list[Path]:

@@ -137,9 +137,9 @@ def _load_run(out: Path) -> dict[str, Any]:
 
 def run_conditions(run: Mapping[str, Any]) -> Any:
     """The grading conditions a results file states (format 1 had only the profile)."""
-    from autograder.conditions import Conditions
+    from autograder.conditions import DEFAULT_PROFILE, Conditions
 
-    stated = run.get("conditions") or {"profile": run.get("profile", "fast")}
+    stated = run.get("conditions") or {"profile": run.get("profile", DEFAULT_PROFILE)}
     return Conditions(**{k: v for k, v in stated.items() if k in ("profile", "data")})
 
 

@@ -24,16 +24,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 from autograder.atomic import replace_all, write_atomic
 from autograder.conditions import Conditions
+from autograder.display import fmt_points
 from autograder.grade import feedback, handgrade
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
 HEAD = ["student", "lab", "profile", "data", "score", "max_score", "status", "detail"]
 TAIL = ["pending_marks", "total", "total_max"]  # marks still to grade by hand; autograded + hand-graded
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
 
 
 def _conditions(conditions: Conditions) -> dict[str, str]:
@@ -48,18 +45,18 @@ def gradebook_csv(lab: str, key: dict[str, Any], results: list[dict[str, Any]],
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEAD + blocks + [f"{gid} (manual)" for gid in manual] + TAIL)
     for r in results:
-        row = [r["student"], lab, conditions.profile, conditions.data, _num(r["score"]), _num(r["max_score"]),
+        row = [r["student"], lab, conditions.profile, conditions.data, fmt_points(r["score"]), fmt_points(r["max_score"]),
                r["status"], r["detail"]]
-        row += [_num(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
+        row += [fmt_points(r["blocks"][b]["earned"]) if b in r["blocks"] else "" for b in blocks]
         row += [_manual_cell(r.get("manual", {}).get(gid)) for gid in manual]
         t = feedback.totals(r)
-        row += [_num(t["pending"]), _num(t["total"]), _num(t["total_max"])]
+        row += [fmt_points(t["pending"]), fmt_points(t["total"]), fmt_points(t["total_max"])]
         writer.writerow(row)
     return out.getvalue()
 
 
 def _manual_cell(m: dict[str, Any] | None) -> str:
-    return _num(m["score"]) if m and m.get("status") == "graded" else "pending"
+    return fmt_points(m["score"]) if m and m.get("status") == "graded" else "pending"
 
 
 def results_json(lab: str, key_hash: str, conditions: Conditions, results: list[dict[str, Any]]) -> str:

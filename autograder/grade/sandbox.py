@@ -43,9 +43,11 @@ import psutil
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import write_connection_file
 
+from autograder.conditions import Conditions
 from autograder.grade import fence as fencing
 from autograder.grade import seal
 from autograder.grade.channel import Channel
+from autograder.mode import kernel_settings
 
 # Error text that means the kernel ran out of memory under our limit.
 MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "bad_alloc")
@@ -55,6 +57,26 @@ MAX_ERROR_CHARS = 500  # of one cell's error kept for the results
 START_TRIES = 3  # a kernel that does not start (a busy machine) is tried this often ...
 START_PAUSE = 2.0  # s, times the attempt number, between tries
 START_LOG_CHARS = 1000  # of the kernel's start-up output kept when it never started
+
+
+# The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
+# (A block's error message reaches the student's feedback, so whatever the kernel can read can leak.)
+# The lab's own settings (SEQLABS_PROFILE, SEQLABS_DATA, ...) are never passed: they come from the key's
+# grading conditions, whatever the grader's shell says.
+PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+              "PYTHONPATH", "PYTHONHASHSEED", "IPYTHONDIR", "MPLCONFIGDIR",
+              "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+              "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+
+
+def graded_kernel_env(conditions: Conditions) -> dict[str, str]:
+    """A graded kernel's environment: the few variables running Python needs, and the key's conditions."""
+    env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
+    env.update(kernel_settings("grade", conditions.profile), MPLBACKEND="Agg", **conditions.kernel_env())
+    # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env.setdefault(var, "1")
+    return env
 
 
 @dataclass

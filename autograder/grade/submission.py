@@ -15,7 +15,6 @@ from typing import Any, Awaitable, Callable, Iterable, Iterator
 from autograder.conditions import Conditions
 from autograder.judge import judge_events
 from autograder.lab import auto_points
-from autograder.mode import kernel_settings
 from autograder.grade import holds, sandbox
 from autograder.grade.discover import Submission, digest, read_regular
 from autograder.grade.restore import Restored, restore
@@ -111,26 +110,6 @@ def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None
             continue
 
 
-# The grader's environment may hold CI secrets; a kernel gets only what running Python needs.
-# (A block's error message reaches the student's feedback, so whatever the kernel can read can leak.)
-# The lab's own settings (SEQLABS_PROFILE, SEQLABS_DATA, ...) are never passed: they come from the key's
-# grading conditions, whatever the grader's shell says.
-PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
-              "PYTHONPATH", "PYTHONHASHSEED", "IPYTHONDIR", "MPLCONFIGDIR",
-              "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-              "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
-
-
-def kernel_env(conditions: Conditions) -> dict[str, str]:
-    """A graded kernel's environment: the few variables running Python needs, and the key's conditions."""
-    env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
-    env.update(kernel_settings("grade", conditions.profile), MPLBACKEND="Agg", **conditions.kernel_env())
-    # One thread per kernel: the workers are the parallelism, and 2 cores are shared.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env.setdefault(var, "1")
-    return env
-
-
 def _empty_blocks(lab: Lab, why: str) -> dict[str, dict[str, Any]]:
     judged = judge_events(lab.key, [], profile=lab.profile)
     out = {}
@@ -169,7 +148,7 @@ async def run_here(sub: Submission, restored: Restored, *, lab: Lab, timeout: fl
         scratch_copy(sub.path.parent, workdir, skip=lab.hide)
         return await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
                                      timeout=timeout, memory_mb=memory_mb,
-                                     env=kernel_env(lab.conditions), hide=lab.hide,
+                                     env=sandbox.graded_kernel_env(lab.conditions), hide=lab.hide,
                                      fenced=lab.fenced)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -185,13 +164,14 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
     timings: dict[str, float] = {}
     base = dict(student=sub.student, path=str(sub.path), score=0.0, max_score=max_score(lab),
                 manual=_manual(lab), timings=timings)
-    import nbformat  # here, not at the top: a Dask worker imports this module for kernel_env alone
+    import nbformat  # here, not at the top: a Dask worker imports this module
 
     if getattr(sub, "refused", ""):  # a link or a special file: never opened (discover.refusal)
         return Result(**base, status="error", detail=sub.refused, blocks=_empty_blocks(lab, sub.refused))
     hashed = ""  # stays empty when the file cannot be read at all
     try:
-        data = read_regular(sub.path)  # one read: the bytes hashed are the bytes graded
+        # One read (the batch's, or here): the bytes hashed are the bytes graded.
+        data = sub.data if getattr(sub, "data", None) is not None else read_regular(sub.path)
         hashed = digest(data)
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as err:

@@ -27,6 +27,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from autograder.values import to_numpy
+
 __all__ = ["numerical_gradient", "sample_indices", "relative_error", "check_gradients"]
 
 #: floor of the denominator of `relative_error`, as in cs231n (avoids 0/0 for two zero gradients)
@@ -145,9 +147,7 @@ def relative_error(a, b) -> float:
 
 
 def _as_float64(value, name: str) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=np.float64)
+    return np.asarray(to_numpy(value), dtype=np.float64)
 
 
 def check_gradients(

@@ -28,6 +28,7 @@ from nltk.translate.bleu_score import corpus_bleu as _nltk_corpus_bleu
 # The grader judges `check_agreement` with exactly this function; re-exported, never re-implemented,
 # so a lab's printed agreement and the grade agree by construction.
 from autograder.values import agreement as sequence_agreement
+from autograder.values import to_numpy
 
 __all__ = ["perplexity", "corpus_bleu", "sequence_agreement", "bleu_by_length", "LengthBucket",
            "mean_max_attention"]
@@ -42,9 +43,7 @@ def perplexity(loss):
     Raises ValueError for NaN (training diverged) and for a negative loss
     (not a cross-entropy).
     """
-    if hasattr(loss, "detach"):  # a torch tensor
-        loss = loss.detach().cpu().numpy()
-    arr = np.asarray(loss, dtype=np.float64)
+    arr = np.asarray(to_numpy(loss), dtype=np.float64)
     if np.isnan(arr).any():
         raise ValueError(
             "perplexity of a NaN loss: training diverged (or a batch had no non-pad tokens); "
@@ -171,9 +170,7 @@ def mean_max_attention(attentions) -> float:
         attentions = [attentions]
     maxima = []
     for i, weights in enumerate(attentions):
-        if hasattr(weights, "detach"):
-            weights = weights.detach().cpu().numpy()
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = np.asarray(to_numpy(weights), dtype=np.float64)
         if weights.ndim != 2 or weights.shape[1] == 0:
             raise ValueError(f"attention {i} must be a non-empty [L, S] matrix, got shape {weights.shape}")
         maxima.append(weights.max(axis=1))

@@ -16,14 +16,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from autograder.values import to_numpy
+
 __all__ = ["plot_losses", "plot_attention", "plot_series", "plot_bleu_by_length", "plot_word_groups"]
 
 
 def _to_numpy(values, name: str) -> np.ndarray:
-    if hasattr(values, "detach"):  # a torch tensor
-        values = values.detach().cpu().numpy()
     try:
-        return np.asarray(values, dtype=np.float64)
+        return np.asarray(to_numpy(values), dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be numbers (a list, array or tensor), got {type(values).__name__}") from None
 

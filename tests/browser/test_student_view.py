@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .expect import REPO, blocks_in, expect_all_failed, expect_full_marks, key_points
+from .expect import REPO, expect_all_failed, expect_full_marks, key_points
 from .notebook_page import NotebookPage
 from .server import copy_lab
 

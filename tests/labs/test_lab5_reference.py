@@ -326,7 +326,7 @@ def test_broken_encoders_and_decoders_lose_their_blocks():
 def test_broken_bridges_lose_their_blocks():
     """No 1/sqrt(d), an ignored mask, a transposed causal mask, pre-norm, no residual: caught where they are."""
     ns = reference_namespace()
-    sdpa, MHA, Block = ns["scaled_dot_product_attention"], ns["MultiHeadAttention"], ns["TransformerEncoderBlock"]
+    sdpa, Block = ns["scaled_dot_product_attention"], ns["TransformerEncoderBlock"]
 
     def unscaled(q, k, v, mask=None):
         return sdpa(q * math.sqrt(q.shape[-1]), k, v, mask)

@@ -59,7 +59,7 @@ def test_train_epoch_and_evaluate_match_trevett_exactly():
 
 def test_batch_objects_and_dicts_are_accepted():
     """Do .src/.trg objects (seqlabs.text Batch) and dicts give the same loss as pairs?"""
-    from seqlabs.text.batching import pad_batch, Batch
+    from seqlabs.text.batching import Batch
 
     model = make_model()
     criterion = nn.CrossEntropyLoss(ignore_index=PAD)

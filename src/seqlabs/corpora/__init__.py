@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqlabs.corpora.base import ParallelCorpus
-from seqlabs.corpora.embedded import EMBEDDED_SIZES, load_embedded
-from seqlabs.corpora.multi30k import SPLITS as MULTI30K_SPLITS
+from seqlabs.corpora.embedded import load_embedded
 from seqlabs.corpora.multi30k import find_split_files, load_multi30k
 from seqlabs.profiles import data_dir
 from seqlabs.text.batching import PairDataset

@@ -8,3 +8,7 @@ from seqlabs.text.tokenize import get_tokenizer, tokenize, tokenize_de, tokenize
 from seqlabs.text.vocab import EOS, PAD, SOS, SPECIALS, UNK, Vocab
 from seqlabs.text.batching import (Batch, BucketBatchSampler, PairCollator, PairDataset, RandomBatchSampler,
                                    make_loader, numericalize, pad_batch, pair_sort_keys)
+
+__all__ = ["get_tokenizer", "tokenize", "tokenize_de", "tokenize_en", "tokenize_many", "EOS", "PAD", "SOS",
+           "SPECIALS", "UNK", "Vocab", "Batch", "BucketBatchSampler", "PairCollator", "PairDataset",
+           "RandomBatchSampler", "make_loader", "numericalize", "pad_batch", "pair_sort_keys"]

@@ -10,13 +10,16 @@ class BuildError(Exception):
     ``n`` counts the notebook's cells from 1 at the top, as one counts them
     scrolling down in Jupyter, and the grade_id is the ID the Create Assignment
     sidebar shows. ``index`` stays 0-based (``nb.cells[error.index]``).
+
+    The steps raise it with the problem, the fix and the cell; the pipeline
+    (``pipeline.build_lab``) stamps the lab on it once, as it passes.
     """
 
-    def __init__(self, lab: str, problem: str, fix: str, *, index: int | None = None,
-                 grade_id: str | None = None) -> None:
+    def __init__(self, problem: str, fix: str, *, index: int | None = None, grade_id: str | None = None,
+                 lab: str | None = None) -> None:
         self.lab, self.problem, self.fix = lab, problem, fix
         self.index, self.grade_id = index, grade_id
-        super().__init__(str(self))
+        super().__init__(problem)
 
     @property
     def where(self) -> str:
@@ -26,4 +29,5 @@ class BuildError(Exception):
         return f"{cell} (grade_id {self.grade_id!r})" if self.grade_id else cell
 
     def __str__(self) -> str:
-        return f"{self.lab}: {self.where}: {self.problem}\n    fix: {self.fix}"
+        lab = f"{self.lab}: " if self.lab else ""
+        return f"{lab}{self.where}: {self.problem}\n    fix: {self.fix}"

@@ -14,7 +14,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, ClearSolutions,
                                     ComputeChecksums, LockCells, NbGraderPreprocessor)
 
-from autograder.build.validate import REGIONS, init_call
+from autograder.assign.validate import REGIONS, init_call
 
 HIDDEN_BEGIN = REGIONS[1][0]
 

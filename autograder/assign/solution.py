@@ -6,9 +6,9 @@ from typing import Any, Mapping
 
 from nbformat import NotebookNode
 
-from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import TOKEN_KINDS
-from autograder.build.release import insert_tokens
+from autograder.assign.execute import ExecutedNotebook, execute_notebook
+from autograder.assign.key import TOKEN_KINDS
+from autograder.assign.release import insert_tokens
 from autograder.conditions import Conditions
 
 

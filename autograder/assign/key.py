@@ -13,10 +13,11 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError
-from autograder.build.execute import ExecutedNotebook
-from autograder.build.validate import static_check_ids
+from autograder.assign.errors import BuildError
+from autograder.assign.execute import ExecutedNotebook
+from autograder.assign.validate import static_check_ids
 from autograder.conditions import Conditions
+from autograder.display import fmt_points
 from autograder.lab import cell_index, grade_id_of
 
 FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
@@ -29,7 +30,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
     """The key of ``lab`` from the record runs of the master (``full``) and of it without hidden tests,
     both run under ``conditions``."""
     profile = conditions.profile
-    check_record_run(lab, source, full)
+    check_record_run(source, full)
     blocks: dict[str, dict[str, Any]] = {}
     checks: dict[str, dict[str, Any]] = {}
     cell_points: dict[int, float] = {}
@@ -38,65 +39,65 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         cell = source.cells[index]
         for event in events:
             if event.get("event") == "block":
-                _add_block(lab, blocks, cell, index, event)
+                _add_block(blocks, cell, index, event)
                 cell_points[index] = cell_points.get(index, 0.0) + float(event["points"])
             elif event.get("event") == "record":
                 _add_check(lab, checks, cell, index, event, hidden=event["check"] not in visible)
     for cid, entry in checks.items():
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
-    _check_coverage(lab, source, checks, visible)
-    _check_deterministic(lab, source, checks, stripped, profile)
-    _check_reference_passes(lab, source, checks, blocks, conditions)
-    _check_points(lab, source, cell_points)
+    _check_coverage(source, checks, visible)
+    _check_deterministic(source, checks, stripped, profile)
+    _check_reference_passes(source, checks, blocks, conditions)
+    _check_points(source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
     return {"format": FORMAT, "lab": lab, "conditions": conditions.as_key(), "blocks": blocks, "checks": checks,
             "manual": manual}
 
 
-def check_record_run(lab: str, source: NotebookNode, run: ExecutedNotebook) -> None:
+def check_record_run(source: NotebookNode, run: ExecutedNotebook) -> None:
     """Raise ``BuildError`` for the first cell that raised, or marks block that failed, in a record run."""
     fix = "the master must run top to bottom without errors in record mode (in the conditions of the build)"
     for error in run.errors:
         cell = source.cells[error.index]
-        raise BuildError(lab, f"the cell raised {error.ename}: {error.evalue}", fix,
+        raise BuildError(f"the cell raised {error.ename}: {error.evalue}", fix,
                          index=error.index, grade_id=grade_id_of(cell))
     for index, events in sorted(run.events.items()):
         for event in events:
             if event.get("event") == "block" and event.get("error"):
-                raise BuildError(lab, f"marks block {event['block']!r} failed with the solution: {event['error']}",
+                raise BuildError(f"marks block {event['block']!r} failed with the solution: {event['error']}",
                                  "fix the solution or the check so that the master earns every mark",
                                  index=index, grade_id=grade_id_of(source.cells[index]))
 
 
-def _add_block(lab, blocks, cell, index, event) -> None:
+def _add_block(blocks, cell, index, event) -> None:
     block = event["block"]
     gid = grade_id_of(cell)
     if block in blocks:
-        raise BuildError(lab, f"marks block {block!r} runs twice (first in cell {blocks[block]['cell']!r})",
+        raise BuildError(f"marks block {block!r} runs twice (first in cell {blocks[block]['cell']!r})",
                          "give every marks block its own id and run it once in the master",
                          index=index, grade_id=gid)
     if not nbg.is_grade(cell) or cell.cell_type != "code":
-        raise BuildError(lab, f"marks block {block!r} is in a cell that is not an nbgrader grade cell",
+        raise BuildError(f"marks block {block!r} is in a cell that is not an nbgrader grade cell",
                          "mark the cell 'Autograder tests' with points equal to its blocks' points",
                          index=index, grade_id=gid)
     blocks[block] = {"points": _number(event["points"]), "cell": gid, "checks": []}
 
 
-def _add_check(lab, checks, cell, index, event, *, hidden: bool) -> None:
+def _add_check(lab: str, checks, cell, index, event, *, hidden: bool) -> None:
     cid = event["check"]
     if cid in checks:
-        raise BuildError(lab, f"check {cid!r} was recorded twice; the key holds one value per check",
+        raise BuildError(f"check {cid!r} was recorded twice; the key holds one value per check",
                          "run each check once in the master (not in a loop), or give each run its own id",
                          index=index, grade_id=grade_id_of(cell))
     block = event.get("block")
     if block is None:
-        raise BuildError(lab, f"check {cid!r} runs outside any marks block, so it is worth no marks",
-                         f"put it inside `with autograder.marks(\"<block>\", points=N):` in this test cell",
+        raise BuildError(f"check {cid!r} runs outside any marks block, so it is worth no marks",
+                         "put it inside `with autograder.marks(\"<block>\", points=N):` in this test cell",
                          index=index, grade_id=grade_id_of(cell))
     if not cid.startswith(f"{block}.") or cid == f"{block}.":
-        raise BuildError(lab, f"check id {cid!r} breaks the '<block>.<what>' rule: it runs in block {block!r}",
+        raise BuildError(f"check id {cid!r} breaks the '<block>.<what>' rule: it runs in block {block!r}",
                          f"rename it {block}.{cid.rsplit('.', 1)[-1]!s} (the block's id, a dot, what it checks)",
                          index=index, grade_id=grade_id_of(cell))
     params = {k: v for k, v in event.items() if k not in _NOT_PARAMS}
@@ -104,18 +105,18 @@ def _add_check(lab, checks, cell, index, event, *, hidden: bool) -> None:
                    **params, "salt": f"{lab}:{cid}"}
 
 
-def _check_coverage(lab, source, checks, visible) -> None:
+def _check_coverage(source, checks, visible) -> None:
     for cid, index in static_check_ids(source).items():
         if cid not in checks:
-            raise BuildError(lab, f"check {cid!r} never ran when the master was executed, so it has no key entry",
+            raise BuildError(f"check {cid!r} never ran when the master was executed, so it has no key entry",
                              "make the check run in the master (not behind an if, a try or an early return), "
                              "or delete it", index=index, grade_id=grade_id_of(source.cells[index]))
     for cid in visible - set(checks):
-        raise BuildError(lab, f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
+        raise BuildError(f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
                          "seed every random number generator the lab uses")
 
 
-def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook, profile: str) -> None:
+def _check_deterministic(source, checks, stripped: ExecutedNotebook, profile: str) -> None:
     """A token check must record the same value in both record runs (within its tolerance), or its token
     would accept a value the next run does not give."""
     from autograder import values
@@ -128,13 +129,13 @@ def _check_deterministic(lab, source, checks, stripped: ExecutedNotebook, profil
                 continue
             ok, _ = judge_check(entry, values.decode(event["value"]), profile=profile)
             if not ok:
-                raise BuildError(lab, f"check {event['check']!r} recorded different values in two runs of the master",
+                raise BuildError(f"check {event['check']!r} recorded different values in two runs of the master",
                                  "seed every random number generator the value depends on "
                                  "(seqlabs.seeding), or check a deterministic value",
                                  index=index, grade_id=grade_id_of(source.cells[index]))
 
 
-def _check_reference_passes(lab, source, checks, blocks, conditions: Conditions) -> None:
+def _check_reference_passes(source, checks, blocks, conditions: Conditions) -> None:
     """Record mode always passes; judge each reference value now, so a bound the master misses fails here."""
     from autograder import values
     from autograder.judge import judge_check
@@ -144,25 +145,26 @@ def _check_reference_passes(lab, source, checks, blocks, conditions: Conditions)
         if not ok:
             gid = blocks[entry["block"]]["cell"] if entry["block"] else None
             index = cell_index(source, gid)
-            raise BuildError(lab, f"the master's own value fails check {cid!r}: {message}",
+            raise BuildError(f"the master's own value fails check {cid!r}: {message}",
                              f"fix the solution, or set the check's bound for the {conditions.profile!r} profile "
                              f"so that it holds on the data that profile uses ({conditions.describe()})",
                              index=index, grade_id=gid)
 
 
-def _check_points(lab, source, cell_points) -> None:
+def _check_points(source, cell_points) -> None:
     for index, cell in enumerate(source.cells):
         if cell.cell_type != "code" or not nbg.is_grade(cell) or nbg.is_solution(cell):
             continue
         points, blocks = float(cell.metadata.nbgrader["points"]), cell_points.get(index, 0.0)
         if abs(points - blocks) > 1e-9:
-            raise BuildError(lab, f"nbgrader points are {_number(points)} but the marks blocks in the cell "
-                             f"add up to {_number(blocks)}",
-                             f"set the cell's points to {_number(blocks)} or change the blocks' points",
+            raise BuildError(f"nbgrader points are {fmt_points(points)} but the marks blocks in the cell "
+                             f"add up to {fmt_points(blocks)}",
+                             f"set the cell's points to {fmt_points(blocks)} or change the blocks' points",
                              index=index, grade_id=grade_id_of(cell))
 
 
 def _number(x: Any) -> int | float:
-    """2.0 -> 2 so the key reads like the master."""
+    """The points as the key stores them, a JSON number: 2.0 -> 2, so the key reads like the master
+    (``autograder.display.fmt_points`` writes points as text)."""
     x = float(x)
     return int(x) if x.is_integer() else x

@@ -1,10 +1,12 @@
 """Run a notebook in a fresh kernel in one mode and profile; collect its events.
 
-``execute_notebook`` is the one place the build (and the batch grader, if it
-likes) starts a kernel. The kernel's environment says the mode
+``execute_notebook`` is the one place the build starts a kernel (the grader's
+kernels are ``autograder.grade.sandbox``'s, fenced, with their own
+environment). A build kernel runs the instructor's own master, so it gets the
+instructor's environment (``build_kernel_env``) with the mode
 (``AUTOGRADER_MODE``), the profile (``SEQLABS_PROFILE``) and where real data
 live (``SEQLABS_DATA``, removed unless ``data_dir`` is given, so the build
-always uses the embedded data).
+always uses the embedded data) set from the build's conditions.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
@@ -49,22 +51,19 @@ class ExecutedNotebook:
         return [e for i in sorted(self.events) for e in self.events[i]]
 
 
-def kernel_env(*, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
-               extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
+def build_kernel_env(*, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None) -> dict[str, str]:
+    """The environment of a build kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
     env = {**os.environ, **kernel_settings(mode, profile)}
     env.pop("SEQLABS_DATA", None)
     env.pop("NBGRADER_EXECUTION", None)  # set only by nbgrader's own runs
     if data_dir is not None:
         env["SEQLABS_DATA"] = str(data_dir)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger warning on stderr
-    env.update(extra_env or {})
     return env
 
 
 def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None,
-                     cwd: Path | None = None, timeout: float = 600.0, allow_errors: bool = True,
-                     extra_env: Mapping[str, str] | None = None) -> ExecutedNotebook:
+                     cwd: Path | None = None, timeout: float = 600.0, allow_errors: bool = True) -> ExecutedNotebook:
     """Execute a copy of ``nb`` top to bottom in a new kernel; ``nb`` is left as it was.
 
     ``allow_errors=True`` runs every cell even after an error (the errors are
@@ -75,7 +74,7 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFIL
     ``START_TRIES`` times, with a pause.
     """
     start = time.perf_counter()
-    env = kernel_env(mode=mode, profile=profile, data_dir=data_dir, extra_env=extra_env)
+    env = build_kernel_env(mode=mode, profile=profile, data_dir=data_dir)
     for attempt in range(1, START_TRIES + 1):
         run = copy.deepcopy(nb)
         started_cells: list[int] = []

@@ -17,10 +17,10 @@ from typing import Any, Iterable, Mapping
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.build.errors import BuildError
-from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.solution import summary_of
-from autograder.build.validate import REGIONS
+from autograder.assign.errors import BuildError
+from autograder.assign.execute import ExecutedNotebook, execute_notebook
+from autograder.assign.solution import summary_of
+from autograder.assign.validate import REGIONS
 from autograder.conditions import Conditions, key_profile
 from autograder.lab import auto_points, cell_index, grade_id_of
 
@@ -36,7 +36,7 @@ def judged_points(key: Mapping[str, Any], run: ExecutedNotebook, cells: Iterable
     return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=key_profile(key))
 
 
-def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solution: ExecutedNotebook,
+def verify_solution(source: NotebookNode, key: Mapping[str, Any], solution: ExecutedNotebook,
                     *, graded: ExecutedNotebook) -> None:
     """The master earns every point when graded (``graded``: its grade-mode run), and its solution notebook's
     summary says so."""
@@ -44,36 +44,36 @@ def verify_solution(lab: str, source: NotebookNode, key: Mapping[str, Any], solu
     for block, judged in judged_points(key, graded, range(len(source.cells))).items():
         if not judged.ok:
             index = cell_index(source, key["blocks"][block]["cell"])
-            raise BuildError(lab, f"the solution loses block {block!r} when graded: {'; '.join(judged.messages())}",
+            raise BuildError(f"the solution loses block {block!r} when graded: {'; '.join(judged.messages())}",
                              "the master must pass its own checks; widen the tolerance or fix the solution",
                              index=index, grade_id=key["blocks"][block]["cell"])
     shown = summary_of(solution)
     if shown is None or shown.get("earned") != total or shown.get("points") != total:
         got = "no summary()" if shown is None else f"{shown.get('earned')}/{shown.get('points')}"
-        raise BuildError(lab, f"the solution notebook's summary shows {got}, not {total:g}/{total:g}",
+        raise BuildError(f"the solution notebook's summary shows {got}, not {total:g}/{total:g}",
                          "end the master with a locked cell calling autograder.summary(); check the tokens")
 
 
-def verify_release(lab: str, release: NotebookNode, key: Mapping[str, Any], *, timeout: float,
+def verify_release(release: NotebookNode, key: Mapping[str, Any], *, timeout: float,
                    cwd: Path | None = None, conditions: Conditions = Conditions()) -> ExecutedNotebook:
     """The release as handed out runs to the end (errors allowed) and earns 0 when graded (in ``conditions``)."""
     try:
         run = execute_notebook(release, mode="grade", profile=conditions.profile, data_dir=conditions.data_dir,
                                timeout=timeout, cwd=cwd)
     except Exception as error:  # a dead kernel or a timeout: the student could not run it either
-        raise BuildError(lab, f"the release notebook does not run to the end: {type(error).__name__}: {error}",
+        raise BuildError(f"the release notebook does not run to the end: {type(error).__name__}: {error}",
                          "make every given cell run with the stubs in place") from None
     trusted = [i for i, c in enumerate(release.cells) if nbg.is_grade(c) or nbg.is_locked(c)]
     for block, judged in judged_points(key, run, trusted).items():
         if judged.earned:
             cell = key["blocks"][block]["cell"]
-            raise BuildError(lab, f"block {block!r} earns {judged.earned:g} points in the untouched release",
+            raise BuildError(f"block {block!r} earns {judged.earned:g} points in the untouched release",
                              "make its checks depend on the student's answer (a solution region)",
                              index=cell_index(release, cell), grade_id=cell)
     return run
 
 
-def verify_no_leaks(lab: str, source: NotebookNode, release: NotebookNode, key: Mapping[str, Any]) -> None:
+def verify_no_leaks(source: NotebookNode, release: NotebookNode, key: Mapping[str, Any]) -> None:
     """No solution line and no key value (repr or 4 significant figures) in the release.
 
     A solution line is leaked when the release holds it (stripped, as a whole
@@ -86,13 +86,13 @@ def verify_no_leaks(lab: str, source: NotebookNode, release: NotebookNode, key: 
     for index, cell in enumerate(source.cells):
         for line in _solution_lines(cell):
             if line in lines and line not in public:
-                raise BuildError(lab, f"solution line {line!r} appears in the release",
+                raise BuildError(f"solution line {line!r} appears in the release",
                                  "keep answers inside ### BEGIN SOLUTION / ### END SOLUTION of solution cells",
                                  index=index, grade_id=grade_id_of(cell))
     for cid, entry in key["checks"].items():
         for shown in _value_strings(entry["value"]):
             if shown in text:
-                raise BuildError(lab, f"the key value of check {cid!r} appears in the release as {shown!r}",
+                raise BuildError(f"the key value of check {cid!r} appears in the release as {shown!r}",
                                  "do not print or write the expected value in the master's given cells")
 
 

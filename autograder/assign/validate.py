@@ -1,6 +1,6 @@
 """Static checks of a master notebook before anything runs.
 
-Each failure is a ``BuildError`` naming the lab, the cell and the fix. What
+Each failure is a ``BuildError`` naming the cell and the fix (the pipeline adds the lab). What
 needs an execution (a check with no key entry, points that do not add up) is
 checked in ``key.py`` from the record run.
 """
@@ -12,7 +12,7 @@ from nbformat import NotebookNode
 from nbgrader import utils as nbg
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
-from autograder.build.errors import BuildError
+from autograder.assign.errors import BuildError
 from autograder.lab import grade_id_of
 
 SCHEMA_VERSION = 3
@@ -33,58 +33,58 @@ def validate_source(nb: NotebookNode, lab: str) -> None:
     """Raise ``BuildError`` for the first problem in the master ``nb`` of ``lab``."""
     seen: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
-        _check_metadata(cell, index, lab)
+        _check_metadata(cell, index)
         gid = grade_id_of(cell)
         if "nbgrader" in cell.metadata and gid:
             meta = cell.metadata.nbgrader
             if (meta.get("grade") or meta.get("solution") or meta.get("locked")) and gid in seen:
-                raise BuildError(lab, f"duplicate grade_id {gid!r} (also cell {seen[gid] + 1})",
+                raise BuildError(f"duplicate grade_id {gid!r} (also cell {seen[gid] + 1})",
                                  "give every graded, solution and locked cell its own grade_id",
                                  index=index, grade_id=gid)
             seen[gid] = index
         for begin, end, kind, is_kind in REGIONS:
-            _check_region(cell, index, lab, begin, end, kind, is_kind)
+            _check_region(cell, index, begin, end, kind, is_kind)
     _check_setup_cell(nb, lab)
-    _check_unique_check_ids(nb, lab)
+    _check_unique_check_ids(nb)
 
 
-def _check_metadata(cell: NotebookNode, index: int, lab: str) -> None:
+def _check_metadata(cell: NotebookNode, index: int) -> None:
     if "nbgrader" not in cell.metadata:
         return
     gid = grade_id_of(cell)
     version = cell.metadata.nbgrader.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise BuildError(lab, f"nbgrader metadata schema_version is {version!r}, not {SCHEMA_VERSION}",
+        raise BuildError(f"nbgrader metadata schema_version is {version!r}, not {SCHEMA_VERSION}",
                          "re-save the notebook with nbgrader 0.9 (`nbgrader update <notebook>`)",
                          index=index, grade_id=gid)
     try:
         MetadataValidator().validate_cell(cell)
     except ValidationError as error:
-        raise BuildError(lab, f"invalid nbgrader metadata: {error}",
+        raise BuildError(f"invalid nbgrader metadata: {error}",
                          "fix the cell in the Create Assignment toolbar (grade_id, points, cell kind)",
                          index=index, grade_id=gid) from None
 
 
-def _check_region(cell, index, lab, begin, end, kind, is_kind) -> None:
+def _check_region(cell, index, begin, end, kind, is_kind) -> None:
     depth = 0
     for line in cell.source.split("\n"):
         if begin in line:
             if depth:
-                raise BuildError(lab, f"nested '### {begin}'", f"close the first region with '### {end}'",
+                raise BuildError(f"nested '### {begin}'", f"close the first region with '### {end}'",
                                  index=index, grade_id=grade_id_of(cell))
             depth = 1
         elif end in line:
             if not depth:
-                raise BuildError(lab, f"'### {end}' without a '### {begin}' before it",
+                raise BuildError(f"'### {end}' without a '### {begin}' before it",
                                  f"add '### {begin}' above the region or delete the stray line",
                                  index=index, grade_id=grade_id_of(cell))
             depth = 0
     if depth:
-        raise BuildError(lab, f"'### {begin}' region is never closed",
+        raise BuildError(f"'### {begin}' region is never closed",
                          f"add a '### {end}' line after the last line of the region",
                          index=index, grade_id=grade_id_of(cell))
     if begin in cell.source and not is_kind(cell):
-        raise BuildError(lab, f"'### {begin}' region in a cell that is not a {kind} cell",
+        raise BuildError(f"'### {begin}' region in a cell that is not a {kind} cell",
                          f"mark the cell as a {kind} cell in the Create Assignment toolbar",
                          index=index, grade_id=grade_id_of(cell))
 
@@ -95,17 +95,17 @@ def _check_setup_cell(nb: NotebookNode, lab: str) -> None:
     if len(found) != 1:
         problem = ("no setup cell calls" if not found else f"cells {[i + 1 for i in found]} all call") \
             + f' autograder.init("{lab}")'
-        raise BuildError(lab, problem, f'put `import autograder` and `autograder.init("{lab}")` (no tokens: '
+        raise BuildError(problem, f'put `import autograder` and `autograder.init("{lab}")` (no tokens: '
                          "the build adds them) in one locked cell at the top", index=found[1] if found else None)
     index = found[0]
     cell = nb.cells[index]
     if not nbg.is_locked(cell) or nbg.is_solution(cell) or nbg.is_grade(cell):
-        raise BuildError(lab, "the setup cell is not a read-only (locked) nbgrader cell",
+        raise BuildError("the setup cell is not a read-only (locked) nbgrader cell",
                          "mark it 'Read-only' in the Create Assignment toolbar so the grader restores it",
                          index=index, grade_id=grade_id_of(cell))
 
 
-def _check_unique_check_ids(nb: NotebookNode, lab: str) -> None:
+def _check_unique_check_ids(nb: NotebookNode) -> None:
     seen: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -113,7 +113,7 @@ def _check_unique_check_ids(nb: NotebookNode, lab: str) -> None:
         for match in CHECK_CALL.finditer(cell.source):
             check = match.group(2)
             if check in seen:
-                raise BuildError(lab, f"check id {check!r} is used twice (also cell {seen[check] + 1})",
+                raise BuildError(f"check id {check!r} is used twice (also cell {seen[check] + 1})",
                                  "give every check its own id, e.g. '<block>.<what>'",
                                  index=index, grade_id=grade_id_of(cell))
             seen[check] = index

@@ -1,6 +1,6 @@
-"""``autograder build``: master notebooks -> release + solution notebooks and answer keys.
+"""The build pipeline (``autograder build``): master notebooks -> release + solution notebooks and answer keys.
 
-    from autograder.build import build_labs
+    from autograder.assign import build_labs
     report = build_labs(labs=["lab0_example"], root=Path("."))
     assert report.ok
 
@@ -13,8 +13,7 @@ for has built and verified, then replaces each output atomically.
 from __future__ import annotations
 
 import json
-import re
-import sys
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,21 +23,21 @@ from typing import Any, Callable
 import nbformat
 
 from autograder.atomic import replace_all
-from autograder.build.errors import BuildError
-from autograder.build.execute import ExecutedNotebook, execute_notebook
-from autograder.build.key import TOKEN_KINDS, build_key, check_record_run
-from autograder.build.release import make_release
-from autograder.build.solution import make_solution, token_table
-from autograder.build.stable import keep_committed, same_solution
-from autograder.build.validate import validate_source
-from autograder.build.verify import verify_no_leaks, verify_release, verify_solution
+from autograder.assign.errors import BuildError
+from autograder.assign.execute import execute_notebook
+from autograder.assign.key import TOKEN_KINDS, build_key, check_record_run
+from autograder.assign.release import make_release
+from autograder.assign.solution import make_solution, token_table
+from autograder.assign.stable import keep_committed, unchanged
+from autograder.assign.validate import validate_source
+from autograder.assign.verify import verify_no_leaks, verify_release, verify_solution
 from autograder.conditions import Conditions
 from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
 
-__all__ = ["BuildError", "BuildReport", "LabBuild", "build_lab", "build_labs", "execute_notebook",
-           "ExecutedNotebook", "lab_paths", "list_labs", "notebook_text", "key_text"]
+__all__ = ["BuildReport", "LabBuild", "build_lab", "build_labs"]
 
 JOBS = 2  # kernels one build runs at once
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,7 +71,7 @@ def key_text(key: dict[str, Any]) -> str:
 
 
 def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Conditions(), verify: bool = True,
-              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = print) -> LabBuild:
+              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = logger.info) -> LabBuild:
     """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built.
 
     Every kernel runs under ``conditions`` (profile and data; default: ``fast``
@@ -84,13 +83,22 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
     run at once: the two record runs, then the solution run and the two
     verification runs.
     """
+    try:
+        return _build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout, jobs=jobs, log=log)
+    except BuildError as error:
+        error.lab = lab  # the steps name the cell and the fix; the lab is stamped here, once
+        raise
+
+
+def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, timeout: float | None, jobs: int,
+               log: Callable[[str], None]) -> LabBuild:
     start = time.perf_counter()
     paths = lab_paths(root, lab)
     path = paths["source"]
     if not path.exists():
         folder = path.parent.resolve()
         found = ", ".join(list_labs(root)) or "none"
-        raise BuildError(lab, f"no master notebook {path.name} in {folder} (masters there: {found})",
+        raise BuildError(f"no master notebook {path.name} in {folder} (masters there: {found})",
                          f"check the lab name, create {path}, or point at another repository with "
                          "`autograder --root DIR build ...` (DIR holds labs/source/)")
     source = nbformat.read(path, as_version=4)
@@ -103,7 +111,7 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
         full, stripped = _results(pool.submit(execute_notebook, source, mode="record", **where, **run),
                                   pool.submit(execute_notebook, strip_hidden_tests(source), mode="record",
                                               **where, **run))
-        check_record_run(lab, source, full)
+        check_record_run(source, full)
         key = _stable_key(lab, build_key(lab, source, full, stripped, conditions), root, conditions, key_path)
         hidden = sum(c["hidden"] for c in key["checks"].values())
         manual = sum(m["points"] for m in key["manual"].values())
@@ -114,18 +122,18 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
         visible = token_table(key, hidden=False)
         release = make_release(source, lab, visible)
         if verify:
-            verify_no_leaks(lab, source, release, key)
+            verify_no_leaks(source, release, key)
         # Another profile's build writes its key alone: its solution run serves only the verification.
         tasks = [pool.submit(make_solution, source, lab, key, conditions=conditions, **run)
                  ] if conditions.is_default or verify else []
         if verify:
             tasks += [pool.submit(execute_notebook, source, mode="grade", **where, **run),
-                      pool.submit(verify_release, lab, release, key, conditions=conditions, **run)]
+                      pool.submit(verify_release, release, key, conditions=conditions, **run)]
         solution, *checked = _results(*tasks) if tasks else (None,)
     log(f"{lab}: release: {len(visible)} tokens"
         + (f"; solution run {solution.seconds:.1f} s" if solution is not None else ""))
     if verify:
-        verify_solution(lab, source, key, solution, graded=checked[0])
+        verify_solution(source, key, solution, graded=checked[0])
         total = auto_points(key)
         log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks ({conditions.profile})")
     files = {key_path: key_text(key)}
@@ -143,13 +151,13 @@ def _stable_key(lab: str, key: dict[str, Any], root: Path, conditions: Condition
     if not conditions.is_default:
         default = _committed_key(lab_paths(root, lab)["key"], Conditions())
         if default is None:
-            raise BuildError(lab, f"a key for {conditions.describe()} takes the release's tokens from "
+            raise BuildError(f"a key for {conditions.describe()} takes the release's tokens from "
                              f"{lab_paths(root, lab)['key']}, which is missing or out of date",
                              f"run `autograder build {lab}` first (the default conditions), then this command")
         key, kept = keep_committed(key, default, profile=conditions.profile, kinds=TOKEN_KINDS)
         differ = sorted(c for c, e in key["checks"].items() if e["kind"] in TOKEN_KINDS and c not in kept)
         if differ:
-            raise BuildError(lab, f"exact check(s) {', '.join(differ)} record values under {conditions.describe()} "
+            raise BuildError(f"exact check(s) {', '.join(differ)} record values under {conditions.describe()} "
                              "that the release's tokens reject: an exact check must not depend on the profile or "
                              "the data", "compute the checked value from inputs no profile changes, or check it "
                              "with a bound (check_below/check_above) instead")
@@ -177,7 +185,7 @@ def _results(*futures: Future) -> list[Any]:
 
 def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditions: Conditions = Conditions(),
                verify: bool = True, timeout: float | None = None, jobs: int = JOBS,
-               log: Callable[[str], None] = print) -> BuildReport:
+               log: Callable[[str], None] = logger.info) -> BuildReport:
     """Build ``labs`` (default: every master in ``root/labs/source``) under ``conditions``;
     write only if all of them build."""
     report = BuildReport()
@@ -190,14 +198,14 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditi
                                           jobs=jobs, log=log))
         except BuildError as error:
             report.errors[lab] = error
-            print(f"error: {error}", file=sys.stderr)
+            logger.error("%s", error)
         except Exception as error:  # a kernel that died or a cell that timed out: report it as this lab's error
             limit = timeout or conditions.time_limit_s
             fix = (f"make every cell finish within {limit:g} s in the {conditions.profile} profile, or give the "
                    "build more time per cell with --timeout S" if "Timeout" in type(error).__name__
                    else f"run the master in Jupyter with SEQLABS_PROFILE={conditions.profile} to see why")
-            report.errors[lab] = BuildError(lab, f"{type(error).__name__}: {str(error).strip()[:500]}", fix)
-            print(f"error: {report.errors[lab]}", file=sys.stderr)
+            report.errors[lab] = BuildError(f"{type(error).__name__}: {str(error).strip()[:500]}", fix, lab=lab)
+            logger.error("%s", report.errors[lab])
     if report.errors:
         log(f"build failed for {', '.join(report.errors)}: nothing written")
         return report
@@ -211,31 +219,6 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditi
     if report.unchanged:
         log(f"unchanged: {', '.join(str(t) for t in report.unchanged)}")
     return report
-
-
-# Wall-clock durations a notebook prints ("2 epochs in 4 s", "0m 3s", "time=0m04s", "12.5 ms"):
-# like execution timestamps, they differ between two runs of the same source.
-# Leading blanks go with the number, so right-aligned columns of different widths compare equal.
-DURATION = re.compile(r" *\b(?:\d+m ?\d+s|\d+(?:\.\d+)?\s?(?:ms|s|sec|min))\b")
-
-
-def same_apart_from_timings(old: str, new: str) -> bool:
-    """Whether two built files differ at most in the wall-clock durations they print.
-
-    A rebuild of an unchanged source then rewrites nothing, as the issue asks
-    ("byte-identical apart from execution timestamps").
-    """
-    return old == new or DURATION.sub("<duration>", old) == DURATION.sub("<duration>", new)
-
-
-def unchanged(target: Path, new: str) -> bool:
-    """Whether ``target`` already holds ``new`` as far as a rebuild is concerned (``stable``): the same text
-    apart from printed durations, or, for a solution notebook, the same cells and marks."""
-    try:
-        old = target.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return same_apart_from_timings(old, new) or (target.parent.name == "solution" and same_solution(old, new))
 
 
 def _write_all(files: list[tuple[Path, str]]) -> list[bool]:
