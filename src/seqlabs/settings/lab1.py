@@ -60,10 +60,14 @@ class Lab1Settings:
 # LSTM 3.408, so there the LSTM need only not be worse.
 THRESHOLDS: dict = {
     # per-sequence loss on the held-out test set (check_below: value < bound)
-    "rnn_test_loss": {"fast": 3.65, "class": 3.65, "full": 3.8},
+    # fast = class, the reference over seeds 42, 1, 2, 3: RNN 3.33-3.61, ends 15-20 of 20; LSTM 3.11-3.13,
+    # ends 20/20; LSTM - RNN -0.22..-0.48. The nearest broken model, the RNN without BPTT: 3.810, 13/20
+    # (docs/benchmarks.md, "Checks that judge"). The bounds of before (3.65, 15/20) had seed 2 at 3.605
+    # and exactly 15/20.
+    "rnn_test_loss": {"fast": 3.72, "class": 3.72, "full": 3.8},
     "lstm_test_loss": {"fast": 3.6, "class": 3.6, "full": 3.7},
     # LSTM test loss minus the RNN's: negative where the LSTM must win
     "lstm_minus_rnn": {"fast": -0.1, "class": -0.1, "full": 0.05},
     # share of n in min_n..max_n whose determined end (n - 1 b's, then EOS) the model predicts exactly
-    "ends_agreement": {"fast": 0.75, "class": 0.75, "full": 0.5},
+    "ends_agreement": {"fast": 0.7, "class": 0.7, "full": 0.5},
 }

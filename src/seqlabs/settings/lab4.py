@@ -60,15 +60,28 @@ class Lab4Settings(TranslationSettings):
 # fast, measured side by side with the broken-model catalogue (tests/labs/lab4_broken.py,
 # benchmarks/bench_broken_models.py; docs/benchmarks.md, "Checks that judge"), embedded corpus:
 #   reference          LSTM test loss 3.596, BLEU 0.36, agreement 0.29; GRU test loss 3.72
+#   reference, seeds 1234 and 1-7: loss 3.54-3.70, BLEU 0.05-0.37, agreement 0.23-0.29 (seed 2 failed
+#   the bounds of before, BLEU 0.15 and agreement 0.25: a correct model on another CPU could too)
 #   ignores the context       3.871, BLEU 0.04, agreement 0.08
 #   decoder state not passed  4.059, BLEU 0.01, agreement 0.22
 #   most frequent words       4.748, BLEU 0.00, agreement 0.00
-# class (not re-measured against the catalogue): LSTM 1.48, BLEU 30.2, agreement 0.57, GRU 0.83 (BLEU 62.9).
+#   copies its input          4.017, BLEU 0.06, agreement 0.22
+#   only the output layer     4.363, BLEU 0.00, agreement 0.01
+# So in fast the loss separates every broken model (margins +0.08 / -0.09); BLEU and agreement,
+# set below every correct run, reject only the models that learned nothing at all: the fast model
+# is too small for them to tell a copying or context-blind model from a correct one.
+# class, the reference over six random streams (seeds 1234, 1, 2, 3, 4 and the catalogue's shared loader;
+# the class LSTM is still improving at epoch 10, so its result depends on the stream, as it would on
+# another CPU): LSTM test loss 1.40-2.01, BLEU 17.4-32.0, agreement 0.42-0.58; GRU test loss 0.81-0.83.
+# The class catalogue: ignores the context 3.613 / BLEU 0.41 / 0.14; decoder state not passed 5.582 /
+# 0.01 / 0.08; most frequent words 4.023 / 0.00 / 0.22; copies its input 6.831 / 6.21 / 0.13; only the
+# output layer learns 3.844 / 0.02 / 0.14; the GRU decoder's state thrown away: GRU test loss 4.707.
+# (The bounds before, 2.0 / 20 / 0.4, failed two of the six correct streams.)
 # full (Multi30k, idle 2-core CPU): LSTM test loss 3.657 (Trevett: 3.78; the
 # issue's bound is 3.9), BLEU 14.53, agreement 0.29; GRU test loss 3.255 (BLEU 22.79).
 THRESHOLDS: dict = {
-    "lstm_test_loss": {"fast": 3.75, "class": 2.0, "full": 3.9},        # check_below
-    "lstm_test_bleu": {"fast": 0.15, "class": 20.0, "full": 12.0},      # check_above (0-100)
+    "lstm_test_loss": {"fast": 3.78, "class": 2.7, "full": 3.9},        # check_below
+    "lstm_test_bleu": {"fast": 0.02, "class": 11.0, "full": 12.0},      # check_above (0-100)
     "gru_test_loss": {"fast": 3.9, "class": 1.4, "full": 3.6},          # check_below
-    "examples_agreement": {"fast": 0.25, "class": 0.4, "full": 0.2},    # check_agreement at_least
+    "examples_agreement": {"fast": 0.2, "class": 0.32, "full": 0.2},    # check_agreement at_least
 }
