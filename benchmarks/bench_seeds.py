@@ -1,0 +1,73 @@
+"""A lab's trained checks for the reference over several seeds: is every bound met by every correct run?
+
+    python benchmarks/bench_seeds.py lab4_seq2seq fast 1234 1 2 3 4 5 6 7
+    python benchmarks/bench_seeds.py lab2_pytorch_lstm class 42 1 2
+
+A bound taken from one run of the reference says little about a correct model
+on another CPU: its last bits differ, training takes another path, and the
+result is another draw from the same distribution. A changed seed is the
+cheap way to draw one. The master runs in-process in record mode, as the
+broken-model catalogues run it (``tests/labs/labrun.run_master``), with its
+settings cell's ``for_profile(LabNSettings)`` given ``seed=S``; each run's
+trained values (``check_below`` / ``check_above`` / ``check_agreement``) are
+printed beside their bounds for the profile, with the blocks the committed key
+fails. Exact checks that fail name a check whose value depends on the seed or
+the profile (it should not: see docs/benchmarks.md, "Correct models over seeds").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "labs"))
+
+from labrun import Bug, code_cells, run_master  # noqa: E402
+
+from autograder import values  # noqa: E402
+from autograder.mode import resolve_bound  # noqa: E402
+
+SETTINGS_CALL = re.compile(r"for_profile\((Lab\w+Settings)\)")
+SIGN = {"below": "<", "above": ">", "agreement": ">="}
+
+
+def trained_checks(lab: str) -> dict[str, dict]:
+    key = json.loads((ROOT / "labs" / "keys" / f"{lab}.json").read_text())
+    return {c: e for c, e in key["checks"].items() if e["kind"] in SIGN}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lab")
+    parser.add_argument("profile", choices=["fast", "class", "full"])
+    parser.add_argument("seeds", nargs="+", type=int)
+    args = parser.parse_args()
+    checks = trained_checks(args.lab)
+    gid, call = next((g, m.group(0)) for g, s in code_cells(args.lab) for m in [SETTINGS_CALL.search(s)] if m)
+    all_passed = True
+    for seed in args.seeds:
+        start = time.perf_counter()
+        run = run_master(args.lab, profile=args.profile, bugs=(Bug(gid, call, f"{call[:-1]}, seed={seed})"),))
+        shown = []
+        for cid, entry in checks.items():
+            if cid not in run.values:
+                continue
+            if entry["kind"] == "agreement":
+                value = float(values.agreement(run.values[cid], values.decode(entry["target"])))
+                bound = resolve_bound(entry["at_least"], profile=args.profile)
+            else:
+                value, bound = float(run.values[cid]), resolve_bound(entry["bound"], profile=args.profile)
+            shown.append(f"{cid} {value:.4g} ({SIGN[entry['kind']]} {bound:g})")
+        failed = sorted(run.failed())
+        all_passed &= not failed
+        print(f"seed {seed}: failed {failed or 'nothing'} in {time.perf_counter() - start:.0f} s; " + "; ".join(shown),
+              flush=True)
+    return 0 if all_passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
