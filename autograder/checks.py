@@ -122,13 +122,9 @@ def _bounded(check_id: str, value: Any, bound: Any, *, kind: str, possible: Any 
 
 def verdict_token(value: Any, token: str) -> str | None:
     """``None`` if ``tokens.verify(value, token)``, else why not (never the expected value)."""
-    # One judgement (the contract's rule) gives the verdict and, when it fails, the kind, shape,
-    # NaN/inf or tolerance problem. A malformed token raises ValueError: a build problem, shown
-    # as the block's error. The value is made canonical once, for the judgement and the NaN note.
-    try:
-        value = values.canonical(value)
-    except TypeError:
-        pass  # judge names the kind the check expects
+    # One judgement (the contract's rule, one stretched hash) gives the verdict and, when it fails,
+    # the kind, shape, NaN/inf or tolerance problem. A malformed token raises ValueError: a build
+    # problem, shown as the block's error.
     accepted, detail = tokens.judge(value, token)
     if accepted:
         return None

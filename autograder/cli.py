@@ -11,7 +11,9 @@ import argparse
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def _conditions(args: argparse.Namespace):
@@ -145,15 +147,22 @@ class CommandLines(logging.Formatter):
         return f"autograder {self.command}: {level}{record.getMessage()}"
 
 
-def _report_library_records(command: str) -> logging.Handler:
-    """Show the ``autograder.*`` module loggers' records (notes, warnings, errors) on stderr for this command."""
+@contextmanager
+def _library_records_shown(command: str) -> Iterator[None]:
+    """Show the ``autograder.*`` module loggers' records (notes, warnings, errors) on stderr while
+    ``command`` runs; the package logger is left as it was found."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(CommandLines(command))
     handler.setLevel(logging.INFO)
     package = logging.getLogger("autograder")
+    level = package.level
     package.setLevel(logging.INFO)
     package.addHandler(handler)
-    return handler
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,11 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.checkout import use_checkout
 
         use_checkout(Path(args.root), sys.argv[1:])
-    handler = _report_library_records(args.command)
-    try:
+    with _library_records_shown(args.command):
         return args.run(args)
-    finally:
-        logging.getLogger("autograder").removeHandler(handler)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ must keep its marks. LSTM bugs stop after the LSTM's trained checks
 """
 from __future__ import annotations
 
-from labrun import Bug
+from labrun import Bug, expected_blocks
 
 LAB = "lab4_seq2seq"
 LSTM_TRAINED = {"lstm_loss", "lstm_bleu", "lstm_examples"}
@@ -49,10 +49,7 @@ FAST_UNSEPARATED = {"copies_its_input": {"lstm_bleu", "lstm_examples"}, "ignores
 
 def expected(name: str, profile: str) -> tuple[set[str], set[str]]:
     """``(fails, may_fail)`` of catalogue entry ``name`` in ``profile``."""
-    bugs, fails, *rest = BROKEN[name]
-    may_fail = set(rest[0]) if rest else set()
-    loose = FAST_UNSEPARATED.get(name, set()) if profile == "fast" else set()
-    return set(fails) - loose, may_fail | loose
+    return expected_blocks(BROKEN[name], may_pass=FAST_UNSEPARATED.get(name, set()) if profile == "fast" else set())
 
 BROKEN_GRU = {
     # the GRU decoder's state thrown away, as above
