@@ -194,3 +194,21 @@ def test_unseeded_reference_value(tmp_path):
     error = build_broken(tmp_path, nb)
     assert "check 'q1_means.data' recorded different values in two runs" in str(error)
     assert error.grade_id == "q1_tests" and "seed" in error.fix
+
+
+def test_unseeded_value_in_a_master_without_hidden_tests(tmp_path):
+    """Without hidden tests the master is recorded once; is an unseeded value still refused, by the
+    verification's grade-mode run, with the same message? And is a seeded one built from one record run?"""
+    nb = master()
+    for c in nb.cells:  # the hidden tests made visible
+        c.source = "\n".join(line for line in c.source.splitlines() if "HIDDEN TESTS" not in line)
+    lines: list[str] = []
+    (tmp_path / "ok" / "labs" / "source").mkdir(parents=True)
+    nbformat.write(nb, tmp_path / "ok" / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb")
+    build_lab(EXAMPLE_LAB, root=tmp_path / "ok", log=lines.append)
+    assert any("(record run " in line and "no hidden tests)" in line for line in lines), lines
+    tests = cell(nb, "q1_tests")
+    tests.source = tests.source.replace("[1.9, 0.3]])", "[1.9, np.random.rand()]])")
+    error = build_broken(tmp_path / "broken", nb)
+    assert "check 'q1_means.data' recorded different values in two runs" in str(error)
+    assert error.grade_id == "q1_tests" and "seed" in error.fix

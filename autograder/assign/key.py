@@ -47,7 +47,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(source, checks, visible)
-    _check_deterministic(source, checks, stripped, profile)
+    check_deterministic(source, checks, stripped, profile)
     _check_reference_passes(source, checks, blocks, conditions)
     _check_points(source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
@@ -116,16 +116,17 @@ def _check_coverage(source, checks, visible) -> None:
                          "seed every random number generator the lab uses")
 
 
-def _check_deterministic(source, checks, stripped: ExecutedNotebook, profile: str) -> None:
-    """A token check must record the same value in both record runs (within its tolerance), or its token
-    would accept a value the next run does not give."""
+def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str) -> None:
+    """A token check must give the same value in another run of the master (within its tolerance), or its
+    token would accept a value the next run does not give. ``rerun``: the record run without hidden tests,
+    or a grade-mode run of the master (its reports carry the values)."""
     from autograder import values
     from autograder.judge import judge_check
 
-    for index, events in sorted(stripped.events.items()):
+    for index, events in sorted(rerun.events.items()):
         for event in events:
-            entry = checks.get(event.get("check")) if event.get("event") == "record" else None
-            if entry is None or entry["kind"] not in TOKEN_KINDS:
+            entry = checks.get(event.get("check")) if event.get("event") in ("record", "report") else None
+            if entry is None or entry["kind"] not in TOKEN_KINDS or "value" not in event:
                 continue
             ok, _ = judge_check(entry, values.decode(event["value"]), profile=profile)
             if not ok:

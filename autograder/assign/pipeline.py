@@ -5,9 +5,11 @@
     assert report.ok
 
 One lab (``build_lab``): validate the master, run it in record mode (and again
-without its hidden tests) to make the key, make the release with nbgrader's
-preprocessors and the token table, run the master with every token to make the
-solution notebook, verify. ``build_labs`` writes nothing until every lab asked
+without its hidden tests, if it has any, or if nothing is verified) to make the
+key, make the release with nbgrader's preprocessors and the token table, run
+the master with every token to make the solution notebook, verify (a grade-mode
+run of the master, which is also the second run of a master without hidden
+tests, and a run of the release). ``build_labs`` writes nothing until every lab asked
 for has built and verified, then replaces each output atomically.
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ import nbformat
 from autograder.atomic import replace_all
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import execute_notebook
-from autograder.assign.key import TOKEN_KINDS, build_key, check_record_run
+from autograder.assign.key import TOKEN_KINDS, build_key, check_deterministic, check_record_run
 from autograder.assign.release import make_release
 from autograder.assign.solution import make_solution, token_table
 from autograder.assign.stable import keep_committed, unchanged
@@ -107,17 +109,25 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
     where = dict(profile=conditions.profile, data_dir=conditions.data_dir)
     key_path = paths["key"].with_name(conditions.key_name(lab))
 
+    without_hidden = strip_hidden_tests(source)
+    # The second record run (without the hidden tests) also shows that the values are deterministic. A
+    # master without hidden tests would run the same code twice: there the verification's grade-mode run
+    # of the master is the second run, and the record run is made once.
+    rerun_in_verification = verify and _same_code(source, without_hidden)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        full, stripped = _results(pool.submit(execute_notebook, source, mode="record", **where, **run),
-                                  pool.submit(execute_notebook, strip_hidden_tests(source), mode="record",
-                                              **where, **run))
+        records = [pool.submit(execute_notebook, source, mode="record", **where, **run)]
+        if not rerun_in_verification:
+            records.append(pool.submit(execute_notebook, without_hidden, mode="record", **where, **run))
+        full, *rest = _results(*records)
+        stripped = rest[0] if rest else full
         check_record_run(source, full)
         key = _stable_key(lab, build_key(lab, source, full, stripped, conditions), root, conditions, key_path)
         hidden = sum(c["hidden"] for c in key["checks"].values())
         manual = sum(m["points"] for m in key["manual"].values())
+        runs = (f"record run {full.seconds:.1f} s, no hidden tests" if rerun_in_verification
+                else f"record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s")
         log(f"{lab}: key ({conditions.describe()}): {len(key['checks'])} checks ({hidden} hidden) in "
-            f"{len(key['blocks'])} blocks, {auto_points(key):g} auto + {manual:g} manual points "
-            f"(record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s)")
+            f"{len(key['blocks'])} blocks, {auto_points(key):g} auto + {manual:g} manual points ({runs})")
 
         visible = token_table(key, hidden=False)
         release = make_release(source, lab, visible)
@@ -133,6 +143,8 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
     log(f"{lab}: release: {len(visible)} tokens"
         + (f"; solution run {solution.seconds:.1f} s" if solution is not None else ""))
     if verify:
+        if rerun_in_verification:
+            check_deterministic(source, key["checks"], checked[0], conditions.profile)
         verify_solution(source, key, solution, graded=checked[0])
         total = auto_points(key)
         log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks ({conditions.profile})")
@@ -175,6 +187,11 @@ def _committed_key(path: Path, conditions: Conditions) -> dict[str, Any] | None:
     if recorded is None and isinstance(key, dict) and key.get("format") == "seqlabs-key/1":
         recorded = {"profile": key.get("profile"), "data": "embedded"}  # format 1: fast on embedded data
     return key if isinstance(recorded, dict) and conditions.same_as_key(recorded) else None
+
+
+def _same_code(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
+    """Do two notebooks hold the same cells, source for source?"""
+    return [c.source for c in a.cells] == [c.source for c in b.cells]
 
 
 def _results(*futures: Future) -> list[Any]:

@@ -132,12 +132,10 @@ def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after
     return Run(judged=judged, values=recorded, seconds=time.perf_counter() - start)
 
 
-def expected_blocks(entry: tuple, *, may_pass: set[str] = frozenset()) -> tuple[set[str], set[str]]:
-    """``(fails, may_fail)`` of a catalogue entry ``(bugs, fails[, may_fail])``; the blocks of
-    ``may_pass`` (ones a profile cannot separate) move from must-fail to may-fail."""
+def expected_blocks(entry: tuple) -> tuple[set[str], set[str]]:
+    """``(fails, may_fail)`` of a catalogue entry ``(bugs, fails[, may_fail])``."""
     _, fails, *rest = entry
-    may_fail = set(rest[0]) if rest else set()
-    return set(fails) - set(may_pass), may_fail | set(may_pass)
+    return set(fails), set(rest[0]) if rest else set()
 
 
 def assert_fails_exactly(run: Run, name: str, fails: set[str], may_fail: set[str], *, first_parts: set[str],

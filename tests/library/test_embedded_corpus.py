@@ -119,3 +119,21 @@ def test_translation_datasets_embedded(monkeypatch):
     assert data.trg_vocab.decode(trg) == ["<sos>", "a", "father", "laughs", ".", "<eos>"]
     with pytest.raises(ValueError, match="src_lang"):
         translation_datasets(src_lang="fr")
+
+
+@pytest.mark.parametrize("limit, max_words", [(None, None), (50, None), (None, 6), (30, 8), (0, 8), (10, 1)])
+def test_first_keeps_the_first_short_pairs_in_order(limit, max_words):
+    """``ParallelCorpus.first``: the first ``limit`` pairs whose German side has at most ``max_words`` words,
+    against a plain loop over the pairs."""
+    corpus = load_embedded("train")
+    expected = []
+    for de, en in zip(corpus.de, corpus.en):
+        if limit is not None and len(expected) == limit:
+            break
+        if max_words is None or len(de.split()) <= max_words:
+            expected.append((de, en))
+    part = corpus.first(limit, max_words=max_words)
+    assert list(zip(part.de, part.en)) == expected
+    assert (part.name, part.split, part.origin) == (corpus.name, corpus.split, corpus.origin)
+    if max_words == 6 and limit is None:
+        assert 0 < len(part) < len(corpus)

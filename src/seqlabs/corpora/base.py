@@ -25,6 +25,15 @@ class ParallelCorpus:
     def __len__(self) -> int:
         return len(self.de)
 
+    def first(self, limit: int | None = None, *, max_words: int | None = None) -> "ParallelCorpus":
+        """The first ``limit`` pairs (all if None) among those whose German sentence has at most
+        ``max_words`` words (whitespace-separated; every pair if None), in corpus order."""
+        keep = range(len(self)) if max_words is None else [
+            k for k, sentence in enumerate(self.de) if len(sentence.split()) <= max_words]
+        keep = list(keep)[:limit]
+        return ParallelCorpus([self.de[k] for k in keep], [self.en[k] for k in keep], self.name, self.split,
+                              self.origin)
+
     def pairs(self, src: str = "de") -> list[tuple[str, str]]:
         """``[(source, target), ...]`` with ``src="de"`` (German -> English) or ``"en"``."""
         if src not in ("de", "en"):
