@@ -62,14 +62,15 @@ class Lab4Settings(TranslationSettings):
 # code decoding on the model's own guesses (seqlabs.translate.free_running_loss).
 # fast, measured side by side with the broken-model catalogue (tests/labs/lab4_broken.py,
 # benchmarks/bench_broken_models.py, benchmarks/bench_seeds.py; docs/benchmarks.md, "Checks that judge"),
-# embedded corpus, German at most 8 words, the reference over seeds 1234, 1, 2, 3, 4, 5:
-#   reference                 LSTM test loss 2.36-2.72, BLEU 7.5-11.2, agreement 0.33-0.43; GRU 1.63-2.33
+# embedded corpus, German at most 8 words, the reference over seeds 1234 and 1-13:
+#   reference                 LSTM test loss 2.22-2.72, BLEU 4.7-11.2, agreement 0.33-0.43; GRU 1.63-2.90
+#                             (GRU 2.90 and BLEU 4.7 both seed 9; the other 13 GRU runs <= 2.33)
 #   ignores the context       3.36-3.45, BLEU 0.86, agreement 0.19
 #   decoder state not passed  3.69-4.23, BLEU 0.16-0.62, agreement 0.12
 #   most frequent words       3.91, BLEU 0.01, agreement 0.20
 #   copies its input          5.42-5.56, BLEU 0.75-1.01, agreement 0.08
 #   only the output layer     3.68, BLEU 0.08, agreement 0.10
-#   GRU decoder state thrown away: GRU test loss 3.72-4.08
+#   GRU decoder state thrown away: GRU test loss 3.72-4.33 (seeds 1234, 1, 2, 3, 9)
 # (The fast of before, 3000 pairs of any length, 2 epochs at 3e-3, batches of 32, reached BLEU 0.05-0.37:
 # too little for BLEU or agreement to tell a copying or context-blind model from a correct one.)
 # class, the reference over six random streams (seeds 1234, 1, 2, 3, 4 and the catalogue's shared loader;
@@ -83,7 +84,7 @@ class Lab4Settings(TranslationSettings):
 # issue's bound is 3.9), BLEU 14.53, agreement 0.29; GRU test loss 3.255 (BLEU 22.79).
 THRESHOLDS: dict = {
     "lstm_test_loss": {"fast": 3.05, "class": 2.7, "full": 3.9},        # check_below
-    "lstm_test_bleu": {"fast": 3.0, "class": 11.0, "full": 12.0},       # check_above (0-100)
-    "gru_test_loss": {"fast": 3.0, "class": 1.4, "full": 3.6},          # check_below
+    "lstm_test_bleu": {"fast": 2.5, "class": 11.0, "full": 12.0},       # check_above (0-100)
+    "gru_test_loss": {"fast": 3.3, "class": 1.4, "full": 3.6},          # check_below
     "examples_agreement": {"fast": 0.27, "class": 0.32, "full": 0.2},   # check_agreement at_least
 }
