@@ -321,3 +321,24 @@ def test_free_running_loss_ignores_teacher_forcing_in_forward(lab):
     assert loss == pytest.approx(by_forward, rel=1e-5)
     with pytest.raises(ValueError, match="no batches"):
         free_running_loss(model, [], criterion, sos_index=2)
+
+
+def test_the_agreement_sentences_are_the_same_in_every_profile():
+    """The answer key records ``lstm_examples``' references from the default profile, so the sentences the
+    agreement compares must not depend on the profile (fast tests on short sentences only). The notebook's
+    own selection lines, run on each profile's data cell."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from labrun import code_cells, run_master
+
+    cell = dict(code_cells("lab4_seq2seq"))["translate_lstm"]
+    lines = [line for line in cell.splitlines() if line.startswith(("N_AGREE", "test_german =", "agree_at ="))]
+    assert len(lines) == 3, f"translate_lstm's selection lines changed: {lines}; update this test"
+    chosen = {}
+    for profile in ("fast", "class", "full"):
+        ns = run_master("lab4_seq2seq", profile=profile, stop_after="data").values["__namespace__"]
+        exec("\n".join(lines), ns)
+        chosen[profile] = [ns["test_en"][k] for k in ns["agree_at"]]
+    assert len(chosen["fast"]) == 32
+    assert chosen["class"] == chosen["fast"] == chosen["full"], "the agreement compares other sentences per profile"
