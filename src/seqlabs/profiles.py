@@ -10,6 +10,14 @@
 ``$SEQLABS_DATA/multi30k/train.de.gz``). Unset or empty means "use the
 embedded defaults". ``SEQLABS_DATA`` is read here and nowhere else; the
 profile is read by ``autograder.mode`` and re-exported here.
+
+``fetch_root()`` is where ``python -m seqlabs.data fetch`` puts data sets:
+``$SEQLABS_DATA`` when set, else the platform's user cache
+(``~/.cache/seqlabs`` on Linux). The labs never look in the cache by
+themselves: a kernel's data are what ``SEQLABS_DATA`` names, so a build or a
+grade (which set or clear it from their conditions) can never pick up a
+folder the instructor happened to fetch. ``seqlabs.data.use`` points a
+student's own kernel at the cache.
 """
 from __future__ import annotations
 
@@ -22,7 +30,10 @@ from autograder.mode import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profil
 
 DATA_ENV = "SEQLABS_DATA"
 
-__all__ = ["PROFILES", "DEFAULT_PROFILE", "PROFILE_ENV", "DATA_ENV", "check_profile", "current_profile", "data_dir"]
+CACHE_NAME = "seqlabs"  # the user cache's sub-folder (platformdirs' user_cache_dir, through pooch.os_cache)
+
+__all__ = ["PROFILES", "DEFAULT_PROFILE", "PROFILE_ENV", "DATA_ENV", "check_profile", "current_profile", "data_dir",
+           "fetch_root", "use_data_dir"]
 
 
 def data_dir() -> Path | None:
@@ -33,3 +44,18 @@ def data_dir() -> Path | None:
     """
     raw = os.environ.get(DATA_ENV, "").strip()
     return Path(raw).expanduser() if raw else None
+
+
+def fetch_root() -> Path:
+    """Where fetched data sets go: ``data_dir()`` when ``SEQLABS_DATA`` is set, else the user cache."""
+    named = data_dir()
+    if named is not None:
+        return named
+    import pooch  # here, not at import: reading the profile needs no download library
+
+    return Path(pooch.os_cache(CACHE_NAME))
+
+
+def use_data_dir(folder: str | Path) -> None:
+    """Make this process (a student's kernel) read real data from ``folder`` (sets ``SEQLABS_DATA``)."""
+    os.environ[DATA_ENV] = str(Path(folder).expanduser())

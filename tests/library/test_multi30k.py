@@ -45,12 +45,20 @@ def test_reads_gzip_and_plain(tiny):
 
 
 def test_default_root_from_env(tiny, monkeypatch):
-    """Is $SEQLABS_DATA/multi30k the default directory, and is load_parallel using it?"""
+    """Is $SEQLABS_DATA/multi30k the default directory, and is load_parallel using it only when complete?"""
     monkeypatch.setenv("SEQLABS_DATA", str(tiny))
     assert len(load_multi30k("train")) == 2
+    # the test split is missing here: the automatic choice never mixes corpora (train on Multi30k, test on
+    # the embedded one); it names the missing files and the command that fetches them
+    for split in ("train", "test"):
+        with pytest.raises(FileNotFoundError, match=r"test_2016_flickr\.de\.gz.*python -m seqlabs.data fetch"):
+            load_parallel(split)
+    _write(tiny / "multi30k", "test_2016_flickr.de", ["Ein Hund."])
+    _write(tiny / "multi30k", "test_2016_flickr.en", ["A dog."])
     c = load_parallel("train")
     assert c.name == "multi30k" and "multi30k" in c.describe()
-    # the test split is missing here: automatic choice falls back to the embedded corpus
+    assert load_parallel("test").en == ["A dog."]
+    monkeypatch.setenv("SEQLABS_DATA", str(tiny / "elsewhere"))  # no multi30k folder at all: embedded
     assert load_parallel("test").name == "embedded"
 
 

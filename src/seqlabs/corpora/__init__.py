@@ -2,6 +2,7 @@
 
     corpus = load_parallel("train")      # Multi30k if $SEQLABS_DATA/multi30k has it, else embedded
     print(corpus.describe())             # says which
+    print(ran_on(corpus))                # what a data cell prints: which data, and how to get the real ones
     corpus.de[0], corpus.en[0], corpus.pairs()
 
 Everything lab 4 needs in one call (tokenise, vocabularies from train, datasets)::
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 
 from seqlabs.corpora.base import ParallelCorpus
 from seqlabs.corpora.embedded import load_embedded
-from seqlabs.corpora.multi30k import find_split_files, load_multi30k
-from seqlabs.profiles import data_dir
+from seqlabs.corpora.multi30k import FETCH_COMMAND, SPLITS, find_split_files, load_multi30k, multi30k_dir
+from seqlabs.profiles import DATA_ENV, data_dir
 from seqlabs.text.batching import PairDataset
 from seqlabs.text.tokenize import tokenize_many
 from seqlabs.text.vocab import Vocab
@@ -28,19 +29,26 @@ from seqlabs.text.vocab import Vocab
 SOURCES = ("multi30k", "embedded")
 
 __all__ = ["ParallelCorpus", "load_parallel", "load_multi30k", "load_embedded", "multi30k_available", "SOURCES",
-           "TranslationData", "translation_datasets"]
+           "TranslationData", "translation_datasets", "ran_on", "EMBEDDED_NOTE"]
+
+# What a data cell says when it ran on the embedded corpus (issue 28: every data cell says what it ran on).
+EMBEDDED_NOTE = ("the embedded practice corpus (synthetic; results are not comparable with the literature): "
+                 f"to use Multi30k, run `{FETCH_COMMAND}` in a terminal and start Jupyter with the {DATA_ENV} "
+                 "it prints, or run `import seqlabs.data; seqlabs.data.use(\"multi30k\")` in a cell above this "
+                 "one, then run this cell again")
 
 
 def _multi30k_split(split: str) -> str:
     return "test_2016_flickr" if split == "test" else split
 
 
-def multi30k_available(split: str = "train") -> bool:
-    """Whether ``$SEQLABS_DATA/multi30k`` holds both files of ``split``."""
+def multi30k_available(split: str | None = None) -> bool:
+    """Whether ``$SEQLABS_DATA/multi30k`` holds both files of ``split`` (of every split if None)."""
     if data_dir() is None:
         return False
     try:
-        find_split_files(_multi30k_split(split))
+        for name in ([_multi30k_split(split)] if split else SPLITS):
+            find_split_files(name)
     except (FileNotFoundError, ValueError):
         return False
     return True
@@ -49,8 +57,10 @@ def multi30k_available(split: str = "train") -> bool:
 def load_parallel(split: str, *, source: str | None = None) -> ParallelCorpus:
     """Sentence pairs of ``split`` (``train``/``val``/``test``) from ``source``.
 
-    ``source=None``: Multi30k when ``$SEQLABS_DATA/multi30k`` has the split,
-    otherwise the embedded corpus; ``"multi30k"`` insists on the real data (and
+    ``source=None``: Multi30k when ``$SEQLABS_DATA/multi30k`` has every split,
+    the embedded corpus when there is no such folder, and an error naming the
+    missing files when the folder has only some of them (never train on one
+    corpus and test on the other); ``"multi30k"`` insists on the real data (and
     errors, naming the missing files, without it); ``"embedded"`` never reads
     the disk. The result's ``name``/``origin`` (and ``describe()``) say which.
     """
@@ -58,9 +68,26 @@ def load_parallel(split: str, *, source: str | None = None) -> ParallelCorpus:
         raise ValueError(f"unknown split {split!r}: choose train, val or test")
     if source not in (None, *SOURCES):
         raise ValueError(f"unknown source {source!r}: choose None (automatic), 'multi30k' or 'embedded'")
-    if source == "multi30k" or (source is None and multi30k_available(split)):
+    if source is None and data_dir() is not None and multi30k_dir().is_dir() and not multi30k_available():
+        for name in SPLITS:  # the folder is there but incomplete: say which files are missing
+            find_split_files(name)
+    if source == "multi30k" or (source is None and multi30k_available()):
         return load_multi30k(_multi30k_split(split))
     return load_embedded(split)
+
+
+def ran_on(train: ParallelCorpus, whole: ParallelCorpus | None = None) -> str:
+    """One line for a data cell: which corpus this run trains on, how many pairs, and how to get the real one.
+
+    ``train``: the training pairs the run uses; ``whole``: the split they were
+    cut from (to say "3,000 of its 29,000"), if they are a part of it.
+    """
+    count = f"{len(train):,} training pairs"
+    if whole is not None and len(whole) != len(train):
+        count = f"{len(train):,} of its {len(whole):,} training pairs"
+    if train.name == "multi30k":
+        return f"This run uses Multi30k, {count} (from {train.origin})."
+    return f"This run uses {EMBEDDED_NOTE.replace(':', f', {count}:', 1)}."
 
 
 @dataclass

@@ -7,7 +7,9 @@ Files (gzipped or plain, one sentence per line, aligned by line number)::
     $SEQLABS_DATA/multi30k/test_2016_flickr.de.gz  test_2016_flickr.en.gz    1000 lines
 
 as published in ``data/task1/raw/`` of the Multi30K project's dataset
-repository (https://github.com/multi30k/dataset). Nothing is downloaded.
+repository (https://github.com/multi30k/dataset). Nothing is downloaded here:
+``python -m seqlabs.data fetch multi30k`` (``seqlabs.data``) fetches them,
+with their pinned SHA-256 hashes.
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ SPLITS = ("train", "val", "test_2016_flickr")
 SPLIT_SIZES = {"train": 29000, "val": 1014, "test_2016_flickr": 1000}
 LANGS = ("de", "en")
 SOURCE_URL = "https://github.com/multi30k/dataset/tree/master/data/task1/raw"
+FETCH_COMMAND = "python -m seqlabs.data fetch multi30k"
 
-__all__ = ["SPLITS", "SPLIT_SIZES", "load_multi30k", "multi30k_dir", "find_split_files"]
+__all__ = ["SPLITS", "SPLIT_SIZES", "FETCH_COMMAND", "load_multi30k", "multi30k_dir", "find_split_files"]
 
 
 def multi30k_dir(root: str | Path | None = None) -> Path:
@@ -33,9 +36,10 @@ def multi30k_dir(root: str | Path | None = None) -> Path:
         base = data_dir()
         if base is None:
             raise FileNotFoundError(
-                f"no Multi30k directory: {DATA_ENV} is not set. Put train/val/test_2016_flickr .de/.en(.gz) "
-                f"files from {SOURCE_URL} in <dir>/multi30k/ and set {DATA_ENV}=<dir>, "
-                "or pass root=..., or use seqlabs.corpora.load_parallel for the embedded corpus")
+                f"no Multi30k directory: {DATA_ENV} is not set. Run `{FETCH_COMMAND}` and set {DATA_ENV} to the "
+                f"folder it prints (or put train/val/test_2016_flickr .de/.en(.gz) files from {SOURCE_URL} in "
+                f"<dir>/multi30k/ and set {DATA_ENV}=<dir>), or pass root=..., or use "
+                "seqlabs.corpora.load_parallel for the embedded corpus")
         return base / "multi30k"
     root = Path(root).expanduser()
     return root / "multi30k" if (root / "multi30k").is_dir() else root
@@ -58,8 +62,8 @@ def find_split_files(split: str, root: str | Path | None = None) -> dict[str, Pa
     if missing:
         raise FileNotFoundError(
             f"Multi30k {split!r}: missing {', '.join(missing)} (or the same without .gz) in {folder}. "
-            f"Get them from {SOURCE_URL} (data/task1/raw of the Multi30K dataset repository) "
-            f"and put them in {folder}")
+            f"Run `{FETCH_COMMAND}` with {DATA_ENV}={folder.parent}, or get them from {SOURCE_URL} "
+            f"(data/task1/raw of the Multi30K dataset repository) and put them in {folder}")
     return found
 
 
