@@ -10,7 +10,12 @@
   ``autograder`` packages, built offline from this checkout's sources (never
   ``labs/``, ``tests/`` or ``benchmarks/``);
 * ``constraints.txt``: the exact versions every install uses;
-* ``README.md``: install, open, what ✓/✘ and the marks mean, how to hand in.
+* ``README.md``: install, open, what ✓/✘ and the marks mean, how to hand in,
+  and the real data: where they are, with their citations and terms, or how
+  to fetch them;
+* ``data/<data set>/``: with ``data=DIR`` (``autograder bundle --data DIR``),
+  the real data sets found in ``DIR`` (``autograder.bundle_data``), each file
+  checked against its pinned SHA-256.
 
 and ``OUT/seqlabs-student.zip`` the same files. Nothing else of the repository
 goes to students: it holds the solution notebooks, the answer keys, the
@@ -28,6 +33,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from autograder.bundle_data import DATA_FOLDER, copy_data, data_section
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +88,8 @@ def build_wheel(root: Path, into: Path) -> Path:
     return wheels[0]
 
 
-def student_readme(labs: list[str], wheel: str) -> str:
-    """The student's README: install, open, read the marks, hand in."""
+def student_readme(labs: list[str], wheel: str, datasets: list | None = None) -> str:
+    """The student's README: install, open, read the marks, hand in; the real data (``datasets``: those bundled)."""
     lab_lines = "\n".join(f"- `notebooks/{lab}.ipynb`" for lab in labs)
     return f"""# Sequence-model labs: student bundle
 
@@ -160,7 +167,8 @@ Save the notebook (File → Save Notebook), keep its file name
 asks (course page upload, Gradescope, or a push to your GitHub Classroom
 repository). Hand in the notebook you ran, not a copy from another folder.
 You get a feedback page back: your notebook with the grade of each test cell.
-"""
+
+""" + data_section(datasets or [])
 
 
 def _release(root: Path, lab: str) -> Path:
@@ -172,8 +180,11 @@ def _release(root: Path, lab: str) -> Path:
 
 
 def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[str] | None = None,
-                name: str = NAME, log: Callable[[str], None] = logger.info) -> Bundle:
+                name: str = NAME, data: Path | None = None, log: Callable[[str], None] = logger.info) -> Bundle:
     """Write ``out/<name>/`` and ``out/<name>.zip`` for ``labs`` (default: every built release).
+
+    ``data``: a data folder (what ``SEQLABS_DATA`` names) whose data sets go
+    into the bundle's ``data/`` (``autograder.bundle_data.copy_data``).
 
     The folder is replaced as a whole: a file left from an earlier bundle (a
     lab no longer handed out) is not shipped by mistake.
@@ -191,9 +202,10 @@ def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[
         (staging / "notebooks").mkdir()
         for lab, path in zip(labs, releases):
             shutil.copy2(path, staging / "notebooks" / f"{lab}.ipynb")
+        datasets = copy_data(Path(data), staging / DATA_FOLDER, BundleError) if data is not None else []
         wheel = build_wheel(root, staging / "wheels")
         shutil.copy2(root / "constraints.txt", staging / "constraints.txt")
-        (staging / "README.md").write_text(student_readme(labs, wheel.name), encoding="utf-8")
+        (staging / "README.md").write_text(student_readme(labs, wheel.name, datasets), encoding="utf-8")
         folder = out / name
         if folder.exists():
             shutil.rmtree(folder)

@@ -20,7 +20,8 @@ def _bundle(args: argparse.Namespace) -> int:
     from autograder.bundle import BundleError, make_bundle
 
     try:
-        make_bundle(root=Path(args.root), out=Path(args.out), labs=args.labs or None, log=print)
+        make_bundle(root=Path(args.root), out=Path(args.out), labs=args.labs or None,
+                    data=Path(args.data) if args.data else None, log=print)
     except BundleError as err:
         return _fail(err)
     return 0
@@ -68,6 +69,8 @@ def add_commands(commands) -> None:
         "OUT/seqlabs-student.zip from labs/release and this checkout's packages. Hand out only these.")
     bundle.add_argument("labs", nargs="*", metavar="LAB", help="labs to hand out (default: every built release)")
     bundle.add_argument("--out", default="dist", metavar="DIR", help="where the folder and zip go (default: dist)")
+    bundle.add_argument("--data", metavar="DIR", help="also hand out the real data sets in DIR (the folder that "
+                        "holds multi30k/, as SEQLABS_DATA names it), each file checked against its pinned SHA-256")
     bundle.set_defaults(run=_bundle)
 
     hand = commands.add_parser(
