@@ -40,6 +40,13 @@ WORD_GROUPS: dict[str, dict[str, list[str]]] = {
         "cricket": ["cricket", "test", "wicket", "run", "bowler", "innings", "waugh"],
         "economy": ["market", "share", "rate", "bank", "dollar", "economy", "interest"],
     },
+    "wikitext-2": {  # words frequent in Wikipedia's Good and Featured articles
+        "family": ["father", "mother", "son", "daughter", "brother", "sister", "wife", "husband"],
+        "months": ["january", "february", "march", "april", "june", "july", "august", "september"],
+        "war": ["army", "battle", "troops", "soldiers", "forces", "attack", "war", "regiment"],
+        "music": ["album", "song", "band", "singer", "guitar", "chart", "single", "records"],
+        "nature": ["river", "island", "forest", "mountain", "lake", "coast", "sea", "valley"],
+    },
     "multi30k": {
         "people": ["man", "woman", "boy", "girl", "child", "lady", "guy", "person"],
         "animals": ["dog", "cat", "horse", "bird", "cow", "sheep", "puppy"],

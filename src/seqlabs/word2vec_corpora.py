@@ -1,4 +1,4 @@
-"""Monolingual English text for the Word2Vec lab: embedded, gensim's Lee corpus, or Multi30k's English side.
+"""Monolingual English text for the Word2Vec lab: embedded, gensim's Lee corpus, Multi30k's English side, WikiText-2.
 
     texts = load_texts("lee")        # TextSplits(train=[...], heldout=[...], name="lee")
     print(texts.describe())
@@ -10,16 +10,33 @@ Sources (nothing is downloaded):
   words, so that words of one topic share contexts as they do in real text (2000 train, 300 held out);
 * ``lee``: the Lee news corpus shipped in gensim's wheel (``gensim.test.utils.datapath``):
   ``lee_background.cor`` (300 documents) to train, ``lee.cor`` (50 other documents) held out;
-* ``multi30k``: Multi30k's English captions from ``$SEQLABS_DATA/multi30k`` (train 29,000, held out: val 1,014).
+* ``multi30k``: Multi30k's English captions from ``$SEQLABS_DATA/multi30k`` (train 29,000, held out: val 1,014);
+* ``wikitext-2``: WikiText-2 (raw; Merity et al., 2016) from ``$SEQLABS_DATA/wikitext-2/wikitext-2-raw-v1.zip``
+  as published (``python -m seqlabs.data fetch wikitext-2``), read straight from the zip: every paragraph of
+  ``wiki.train.raw`` (2.1 million words; section headings dropped) to train, ``wiki.valid.raw`` held out.
+
+``TextSplits.ran_on()`` is the line a data cell prints: which text, how much, and whether it is real.
 """
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("embedded", "lee", "multi30k")
+SOURCES = ("embedded", "lee", "multi30k", "wikitext-2")
+WIKITEXT_ZIP = "wikitext-2-raw-v1.zip"
+# What each source is, for the line a data cell prints (TextSplits.ran_on).
+KINDS = {
+    "embedded": ("the embedded practice corpus (synthetic; results are not comparable with the literature): "
+                 "real text is the `lee` corpus of the class profile, or WikiText-2 "
+                 "(`python -m seqlabs.data fetch wikitext-2`)"),
+    "lee": "the Lee news corpus shipped with gensim (real English news; small, so word-similarity scores are noisy)",
+    "multi30k": "Multi30k's English image captions (real text)",
+    "wikitext-2": "WikiText-2, English Wikipedia articles (real text; Merity et al., 2016)",
+}
 
-__all__ = ["SOURCES", "TextSplits", "load_texts", "gensim_datapath", "TOPICS", "FILLERS", "generate_topic_texts"]
+__all__ = ["SOURCES", "TextSplits", "load_texts", "gensim_datapath", "TOPICS", "FILLERS", "generate_topic_texts",
+           "load_wikitext"]
 
 # The embedded corpus's topics: a text on a topic draws most of its words from that topic's list.
 TOPICS: dict[str, list[str]] = {
@@ -66,6 +83,11 @@ class TextSplits:
         return (f"{self.name}: {len(self.train)} training texts ({words:,} words), "
                 f"{len(self.heldout)} held out; from {self.origin}")
 
+    def ran_on(self) -> str:
+        """One line for a data cell: which text this run trains on and how much of it."""
+        words = sum(len(t.split()) for t in self.train)
+        return f"This run uses {KINDS[self.name]}: {len(self.train):,} training texts, {words:,} words."
+
 
 def gensim_datapath(name: str) -> Path:
     """The path of a file that gensim's wheel ships in ``gensim/test/test_data`` (no download)."""
@@ -97,4 +119,41 @@ def load_texts(source: str) -> TextSplits:
         from seqlabs.corpora import load_multi30k  # errors name the missing files and SEQLABS_DATA
         train = load_multi30k("train")
         return TextSplits(train.en, load_multi30k("val").en, "multi30k", train.origin)
+    if source == "wikitext-2":
+        return load_wikitext()
     raise ValueError(f"unknown Word2Vec corpus {source!r}: choose one of {', '.join(SOURCES)}")
+
+
+def _paragraphs(archive: zipfile.ZipFile, split: str) -> list[str]:
+    """The paragraphs of ``wiki.<split>.raw`` in the archive: non-empty lines that are not ``= Heading =`` lines."""
+    names = [n for n in archive.namelist() if n.endswith(f"wiki.{split}.raw")]
+    if len(names) != 1:
+        raise ValueError(f"{archive.filename} holds {len(names)} files named wiki.{split}.raw, not one: it is not "
+                         "WikiText-2 raw as published; fetch it again (python -m seqlabs.data fetch wikitext-2)")
+    lines = (line.strip() for line in archive.read(names[0]).decode("utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("=")]
+
+
+def load_wikitext(root: str | Path | None = None) -> TextSplits:
+    """WikiText-2 (raw): paragraphs of ``wiki.train.raw`` to train, of ``wiki.valid.raw`` held out.
+
+    ``root``: the data folder (default ``$SEQLABS_DATA``); the zip is
+    ``root/wikitext-2/wikitext-2-raw-v1.zip``, read without extracting it.
+    """
+    from seqlabs.profiles import DATA_ENV, data_dir
+
+    base = Path(root).expanduser() if root is not None else data_dir()
+    fetch = "python -m seqlabs.data fetch wikitext-2"
+    if base is None:
+        raise FileNotFoundError(f"WikiText-2: {DATA_ENV} is not set. Run `{fetch}` and set {DATA_ENV} to the "
+                                "folder it prints")
+    path = base / "wikitext-2" / WIKITEXT_ZIP
+    if not path.is_file():
+        raise FileNotFoundError(f"WikiText-2: {path} is missing. Run `{fetch}` with {DATA_ENV}={base}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            train, heldout = _paragraphs(archive, "train"), _paragraphs(archive, "valid")
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not a readable zip of UTF-8 text ({type(err).__name__}: {err}): it is corrupt "
+                         f"or truncated; delete it and run `{fetch}` again") from None
+    return TextSplits(train, heldout, "wikitext-2", str(path))

@@ -100,3 +100,33 @@ def test_trainers_learn_the_embedded_topics():
     losses = train_full_softmax(model, torch.nn.functional.cross_entropy, data.centres, data.contexts,
                                 epochs=2, batch_size=512, progress_mode="off")
     assert losses[1] < losses[0] < np.log(V) + 0.5
+
+
+def test_wikitext_read_from_the_zip_as_published(tmp_path, monkeypatch):
+    """Are WikiText-2's paragraphs (headings and blank lines dropped) read from the zip in $SEQLABS_DATA, and a
+    missing or damaged zip explained with the fetch command?"""
+    import zipfile
+
+    monkeypatch.setenv("SEQLABS_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="wikitext-2-raw-v1.zip is missing.*fetch wikitext-2"):
+        load_texts("wikitext-2")
+    folder = tmp_path / "wikitext-2"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "wikitext-2-raw-v1.zip", "w") as z:
+        z.writestr("wikitext-2-raw/wiki.train.raw", " \n = Valkyria Chronicles III = \n \n Senjō no Valkyria 3 is a "
+                   "game . \n \n = = Gameplay = = \n The game began development in 2010 . \n")
+        z.writestr("wikitext-2-raw/wiki.valid.raw", " \n = Homarus gammarus = \n Homarus gammarus is a lobster . \n")
+        z.writestr("wikitext-2-raw/wiki.test.raw", " = Robert Boulter = \n")
+    texts = load_texts("wikitext-2")
+    assert texts.train == ["Senjō no Valkyria 3 is a game .", "The game began development in 2010 ."]
+    assert texts.heldout == ["Homarus gammarus is a lobster ."]
+    assert texts.ran_on().startswith("This run uses WikiText-2") and "2 training texts, 15 words" in texts.ran_on()
+    (folder / "wikitext-2-raw-v1.zip").write_bytes(b"PK\x03\x04 cut")
+    with pytest.raises(ValueError, match="corrupt or truncated.*fetch wikitext-2"):
+        load_texts("wikitext-2")
+
+
+def test_every_source_says_what_it_is():
+    """Does the data cell's line say synthetic for the embedded corpus and real for gensim's Lee corpus?"""
+    assert "synthetic; results are not comparable" in load_texts("embedded").ran_on()
+    assert "Lee news corpus" in load_texts("lee").ran_on() and "real" in load_texts("lee").ran_on()
