@@ -28,8 +28,8 @@ WIKITEXT_ZIP = "wikitext-2-raw-v1.zip"
 # What each source is, for the line a data cell prints (TextSplits.ran_on).
 KINDS = {
     "embedded": ("the embedded practice corpus (synthetic; results are not comparable with the literature): "
-                 "real text is the `lee` corpus of the class profile, or WikiText-2 "
-                 "(`python -m seqlabs.data fetch wikitext-2`)"),
+                 "for real text, run the lab in the class profile (SEQLABS_PROFILE=class, the default), "
+                 "which trains on gensim's Lee news corpus"),
     "lee": "the Lee news corpus shipped with gensim (real English news; small, so word-similarity scores are noisy)",
     "multi30k": "Multi30k's English image captions (real text)",
     "wikitext-2": "WikiText-2, English Wikipedia articles (real text; Merity et al., 2016)",
