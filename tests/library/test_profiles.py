@@ -91,3 +91,16 @@ def test_for_profile_errors():
         for_profile(_Demo, "class", layers=2)
     with pytest.raises(TypeError, match="dataclass"):
         for_profile(dict, "class")
+
+
+def test_fetch_root_is_seqlabs_data_else_the_user_cache(monkeypatch, tmp_path):
+    """Do fetches go to $SEQLABS_DATA when set, else to the platform's user cache (never a fixed shared path),
+    while the labs' data_dir() stays unset without SEQLABS_DATA?"""
+    from seqlabs.profiles import data_dir, fetch_root
+
+    monkeypatch.setenv("SEQLABS_DATA", str(tmp_path / "my data"))
+    assert fetch_root() == tmp_path / "my data"
+    monkeypatch.setenv("SEQLABS_DATA", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # platformdirs' user cache on Linux
+    assert fetch_root() == tmp_path / "cache" / "seqlabs"
+    assert data_dir() is None
