@@ -12,7 +12,7 @@ From a notebook, one call fetches (once) and points this kernel at the data::
 
 This package also ships ``airline_passengers.csv`` (lab 2's series, package
 data read by ``seqlabs.airline``). The registry of data sets is
-``seqlabs.data.registry``; the download, ``seqlabs.data.fetch`` (pooch).
+``seqlabs.data.registry``; the download, ``seqlabs.data.download`` (pooch).
 Nothing here runs at grading or test time: the grader's kernels get their
 data from the grading conditions (``SEQLABS_DATA``), and ``use`` does nothing
 in them.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from seqlabs.data.fetch import FetchError, fetch, fetched, missing_files
+from seqlabs.data.download import FetchError, fetch, fetched, missing_files
 from seqlabs.data.registry import DATASETS, DataSet
 from seqlabs.profiles import DATA_ENV, data_dir, use_data_dir
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seqlabs.data.fetch import FetchError, fetch, missing_files
+from seqlabs.data.download import FetchError, fetch, missing_files
 from seqlabs.data.registry import DATASETS
 from seqlabs.profiles import DATA_ENV, data_dir, fetch_root
 
