@@ -206,7 +206,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     out = Path(out)
     write_s = 0.0
     timeout = timeout or conditions.time_limit_s
-    why = fence.available()
+    why = fence.available() or fence.path_problem(conditions.data_dir)
     if why and not unfenced:
         error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
                  "the fence lets it read other submissions and write to the host; pass --unfenced "
