@@ -280,9 +280,7 @@ class _Watch:
         self.last_line, self.last_count = 0.0, -1
 
     def stop(self, reason: str) -> None:
-        if not self.reason:
-            self.reason = reason
-            logger.error("%s", reason)
+        self.reason = self.reason or reason  # the first cause; grade_submissions reports it
         self.stopped.set()
 
     def lost(self) -> bool:
