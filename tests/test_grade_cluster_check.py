@@ -18,7 +18,6 @@ from fixtures.grade import lab as fx
 
 distributed = pytest.importorskip("distributed")
 
-pytestmark = pytest.mark.xdist_group("grade_cluster")
 NO_FENCE = "this host does not allow new namespaces: unshare: Operation not permitted"
 
 

@@ -28,7 +28,6 @@ from fixtures.grade import lab as fx
 pytest.importorskip("distributed")
 pytest.importorskip("cryptography")
 
-pytestmark = pytest.mark.xdist_group("grade_cluster")
 START_S = 60  # a cold `dask worker` imports torch on a loaded 2-core machine
 
 

@@ -21,7 +21,6 @@ from fixtures.grade import lab as fx
 
 pytest.importorskip("dask_jobqueue")
 
-pytestmark = pytest.mark.xdist_group("grade_cluster")
 STANDINS = Path(__file__).parent / "fixtures" / "slurm"
 
 
