@@ -74,7 +74,7 @@ def _certs(args: argparse.Namespace) -> int:
           "the same three files; keep the key away from everyone else)")
     for role, line in zip(("scheduler", "each worker machine", "the coordinator"),
                           recipe(Path(args.dir), host=args.host, port=args.port)):
-        print(f"{role}:\n  {line}")
+        print(f"{role}:\n  {line}" + (" --lab LAB --out OUT SUBMISSIONS" if line.startswith("autograder") else ""))
     return 0
 
 

@@ -115,11 +115,11 @@ def worker_command(folder: Path, *, host: str, port: int = PORT, nworkers: int =
 
 
 def recipe(folder: Path, *, host: str, port: int = PORT) -> list[str]:
-    """The three command lines, as a shell runs them (environment first)."""
+    """The three command lines, as a shell runs them (environment first; the last one without the lab,
+    output folder and submissions that follow it)."""
     import shlex
 
     env = lambda e: " ".join(f"{k}={v}" for k, v in e.items())  # noqa: E731
     return [f"{env(SCHEDULER_ENV)} {shlex.join(scheduler_command(folder, host=host, port=port))}",
             f"{env(WORKER_ENV)} {shlex.join(worker_command(folder, host=host, port=port))}",
-            f"autograder grade --scheduler tls://{host}:{port} --tls {shlex.quote(str(folder))} --lab LAB "
-            "--out OUT SUBMISSIONS"]
+            f"autograder grade --scheduler tls://{host}:{port} --tls {shlex.quote(str(folder))}"]
