@@ -253,13 +253,19 @@ def decode_all(key_text: bytes):
     return {cid: np.asarray(decode(c["value"])).tolist() for cid, c in key["checks"].items()}
 
 
+def _grading(key, student_prefix: str) -> bool:
+    """Is ``key`` a grading job's (``("grade", student, nonce)``) for a student whose name starts so?"""
+    return isinstance(key, tuple) and key[0] == "grade" and str(key[1]).startswith(student_prefix)
+
+
 def _killer(local, *, prefix: str, kills: int, after_s: float, killed: list):
-    """Kill (SIGKILL) the worker process running a task whose key starts with ``prefix``, ``kills`` times."""
+    """Kill (SIGKILL) the worker process running the job of a student whose name starts with ``prefix``,
+    ``kills`` times."""
     def loop():
         deadline = time.monotonic() + 240
         while len(killed) < kills and time.monotonic() < deadline:
             busy = [(ws, [ts.key for ts in ws.processing]) for ws in list(local.scheduler.workers.values())]
-            target = next(((ws, keys) for ws, keys in busy if any(k.startswith(prefix) for k in keys)), None)
+            target = next(((ws, keys) for ws, keys in busy if any(_grading(k, prefix) for k in keys)), None)
             if target is None:
                 time.sleep(0.1)
                 continue
@@ -298,7 +304,7 @@ def test_a_worker_killed_mid_batch_loses_no_submission(cluster, root, tmp_path, 
             for i in range(4)}  # four different notebooks: four cache entries
     paths = fx.write(tmp_path / "subs", slow)
     killed: list = []
-    thread = _killer(local, prefix="grade-kill", kills=1, after_s=2.0, killed=killed)
+    thread = _killer(local, prefix="kill", kills=1, after_s=2.0, killed=killed)
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root, timeout=120,
                             scheduler=local.scheduler_address)
     thread.join(timeout=5)
@@ -335,7 +341,7 @@ def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, r
     poison = fx.with_cell(fx.read(root, "solution"), "q1_tests", "import time\ntime.sleep(120)")
     paths = fx.write(tmp_path / "subs", {"poison": poison, "honest": fx.read(root, "solution")})
     killed: list = []
-    thread = _killer(local, prefix="grade-poison", kills=2, after_s=1.0, killed=killed)
+    thread = _killer(local, prefix="poison", kills=2, after_s=1.0, killed=killed)
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root, timeout=180,
                             scheduler=local.scheduler_address)
     thread.join(timeout=5)

@@ -72,7 +72,7 @@ PROGRESS_EVERY = 60.0  # s between two "cluster:" progress lines (and whenever t
 # (docs/instructor-guide.md, "Grade on a cluster").
 LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": 1.0, "distributed.worker.profile.enabled": False}
 USAGE = ("give a Dask scheduler address such as tls://10.0.0.5:8786 with --tls DIR (start one with `dask "
-         "scheduler`), or local:N for N worker processes on this machine")
+         "scheduler`; tcp://HOST:PORT without TLS), or local:N for N worker processes on this machine")
 
 
 def parse_scheduler(text: str) -> tuple[str, Any]:
