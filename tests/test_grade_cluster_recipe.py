@@ -155,13 +155,15 @@ def test_the_by_hand_tls_recipe_grades_the_example_lab(recipe, root, tmp_path, c
     args = shlex.split(recipe.grade_line)
     assert args[:2] == ["autograder", "grade"] and args[2] == "--scheduler" and args[4] == "--tls"
     code = main(["--root", str(root), "grade", *args[2:6], "--lab", fx.LAB, "--out", str(tmp_path / "out"),
-                 *map(str, paths)])
+                 "--dashboard", *map(str, paths)])
     err = capsys.readouterr().err
     assert code == 0, err + recipe.log_text()
     by = {r["student"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["submissions"]}
     assert by["solution"]["score"] == by["solution"]["max_score"] > 0 and by["release"]["score"] == 0
     checked = [ln for ln in err.splitlines() if "note: worker tls://127.0.0.1:" in ln]
     assert len(checked) == 1 and "fence ok" in checked[0] and "versions as here" in checked[0], err
+    assert "note: dashboard: http://127.0.0.1:8787/status (" in err  # on request, and on 127.0.0.1 only
+    assert "note: cluster: 1 worker (1 thread); kernels: " in err
 
     import psutil
 

@@ -372,8 +372,10 @@ async def _dashboard(client: Any) -> str:
     except (KeyError, AttributeError, ValueError):
         link = ""
     if not link or "dashboard" not in services:
-        return "none: the scheduler serves no dashboard (started with --no-dashboard)"
-    return f"{link} (bound where the scheduler runs: reach it through an SSH tunnel, e.g. ssh -L 8787:localhost:8787)"
+        return "none: the scheduler runs no HTTP server"
+    return (f"{link} (the scheduler's HTTP server, on the address it was given: Dask's dashboard is there only "
+            "where bokeh is installed and the scheduler was started without --no-dashboard; from another "
+            "machine, reach a 127.0.0.1 address through an SSH tunnel)")
 
 
 async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb, cache, out, progress,
