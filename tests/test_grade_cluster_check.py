@@ -7,6 +7,7 @@ on 127.0.0.1), whose fence is made unavailable by patching
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,24 @@ def test_all_grading_jobs_are_one_task_group():
     import inspect
 
     assert 'key=("grade", sub.student' in inspect.getsource(cl.grade_all)
+
+
+def test_a_worker_hides_its_certificates_from_the_kernels(tmp_path):
+    """Does a TLS worker cover the folder of its certificates in its kernels (with them, code could join the
+    cluster), and nothing a kernel runs on?"""
+    import sys
+
+    from distributed import Client, LocalCluster
+
+    from autograder.grade import cluster_tls
+
+    certs = tmp_path / "worker certs"
+    cluster_tls.make_certs(certs)
+    security = cluster_tls.security(certs)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1", protocol="tls://",
+                      security=security, dashboard_address="127.0.0.1:0", memory_limit=0) as local:
+        with Client(local, security=security) as client:
+            hidden = client.submit(cl._worker_private, pure=False).result(timeout=30)
+    assert certs.resolve() in hidden
+    assert not any(h == p or h in p.parents for h in hidden for p in (Path(sys.prefix).resolve(),
+                                                                    Path(cl.__file__).resolve()))
