@@ -151,3 +151,17 @@ def test_a_worker_hides_its_certificates_from_the_kernels(tmp_path):
     assert certs.resolve() in hidden
     assert not any(h == p or h in p.parents for h in hidden for p in (Path(sys.prefix).resolve(),
                                                                     Path(cl.__file__).resolve()))
+
+
+def test_a_worker_without_the_package_is_refused_by_name(unfenceable, root, tmp_path, monkeypatch):
+    """Is a worker on which the check itself fails (no autograder there) refused, saying so, before grading?"""
+    def missing(**_):
+        raise ModuleNotFoundError("No module named 'autograder'")
+
+    monkeypatch.setattr(cc, "facts", missing)
+    paths = fx.write(tmp_path / "subs", {"alice": fx.read(root, "solution")})
+    run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root,
+                            scheduler=unfenceable.scheduler_address)
+    assert not run.ok and "nothing was submitted" in run.error
+    assert "cannot run the grader's check (ModuleNotFoundError: No module named 'autograder')" in run.error
+    assert "pip install -c constraints.txt ." in run.error

@@ -301,11 +301,18 @@ class _Watch:
         except Exception as err:  # noqa: BLE001 (a worker gone between the two calls; the next tick retries)
             logger.info("could not ask the workers %s yet: %s", ", ".join(new), err)
             return
+        from distributed.comm import CommClosedError
+
         for address, facts in sorted(found.items()):
-            if isinstance(facts, BaseException):
-                continue  # gone already; a replacement is checked when it appears
-            why = cluster_check.refusal(facts, versions_wanted=versions(), data_wanted=self.lab.conditions.data,
-                                        data_dir=data_dir)
+            if isinstance(facts, (OSError, CommClosedError, asyncio.TimeoutError)):
+                continue  # gone already (a replacement is checked when it appears), or asked again next tick
+            if isinstance(facts, BaseException):  # e.g. a worker without this package cannot even run the check
+                why = (f"it cannot run the grader's check ({type(facts).__name__}: {str(facts)[:200]}): install "
+                       "this package on every worker (pip install -c constraints.txt .)")
+                facts = {}
+            else:
+                why = cluster_check.refusal(facts, versions_wanted=versions(),
+                                            data_wanted=self.lab.conditions.data, data_dir=data_dir)
             self.checked[address] = why
             logger.info("%s", cluster_check.describe(address, facts, why, fenced=self.lab.fenced,
                                                      data_dir=data_dir))
