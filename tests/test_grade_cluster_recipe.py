@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.grade import cluster as cl
 from autograder.grade import cluster_tls, grade_submissions
 from fixtures.grade import lab as fx
 

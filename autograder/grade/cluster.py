@@ -248,9 +248,9 @@ async def connect(scheduler: str, tls: Path | None = None) -> AsyncIterator[Any]
     try:
         client = await Client(value, asynchronous=True, timeout=CONNECT_TIMEOUT, **kwargs)
     except (OSError, TimeoutError) as err:
+        same = ", with the same certificates" if tls else ""
         raise ClusterUnreachable(f"could not reach the Dask scheduler at {value} within {CONNECT_TIMEOUT} s "
-                                 f"({err}): is `dask scheduler` running there{', with the same certificates' if tls else ''}? "
-                                 f"({USAGE})") from None
+                                 f"({err}): is `dask scheduler` running there{same}? ({USAGE})") from None
     try:
         yield client
     finally:
