@@ -260,3 +260,28 @@ def test_a_scheduler_killed_mid_batch_stops_the_batch_and_a_rerun_grades_what_is
     assert again.skipped == 1  # only the missing one was graded
     by = {r["student"]: r for r in again.results}
     assert by["slow"]["score"] == by["slow"]["max_score"] and by["quick"]["score"] == 0
+
+
+@pytest.mark.slow
+def test_a_scheduler_lost_while_waiting_for_workers_stops_the_run(recipe, root, tmp_path):
+    """No worker yet (a queued Slurm job), then the scheduler dies: does the run stop at once, submitting nothing?"""
+    from distributed import Client
+
+    recipe.start("scheduler")
+    deadline = time.monotonic() + START_S
+    while True:  # the scheduler answers
+        try:
+            with Client(recipe.address, timeout=5, security=cluster_tls.security(recipe.certs)):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, recipe.log_text()
+            time.sleep(0.5)
+    paths = fx.write(tmp_path / "subs", {"alice": fx.read(root, "solution")})
+    killer = threading.Timer(3.0, recipe.kill, args=("scheduler",))
+    killer.start()
+    t0 = time.monotonic()
+    run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root,
+                            scheduler=recipe.address, tls=recipe.certs)
+    assert time.monotonic() - t0 < 30
+    assert not run.ok and "lost the connection to the Dask scheduler" in run.error, run.error
+    assert "nothing was submitted" in run.error and not (tmp_path / "out" / ".grade-cache").exists()

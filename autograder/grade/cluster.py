@@ -332,6 +332,10 @@ class _Watch:
         logger.info("cluster: %d worker%s (%d thread%s); kernels: %d running, %d queued, %d done",
                     len(workers), "s" * (len(workers) != 1), threads, "s" * (threads != 1), running, queued,
                     self.done)
+        if not workers and queued:
+            logger.warning("no Dask worker left at %s: the %d queued submissions wait for one (start workers, "
+                           "or stop this run: what finished is cached, and the same command resumes)",
+                           self.scheduler, queued)
 
     async def loop(self) -> None:
         while not self.lost():
@@ -347,7 +351,7 @@ class _Watch:
     async def first_workers(self) -> None:
         """Wait for a worker (a Slurm job may be queued for a while), then check all there are."""
         waited = False
-        while not await self.client.nthreads() and not self.lost():
+        while not self.lost() and not await self.client.nthreads():
             if not waited:
                 logger.info("no Dask worker at %s yet; waiting for one (jobs may be queued)", self.scheduler)
                 waited = True
@@ -396,7 +400,11 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
 
     async with connect(scheduler, tls) as client:
         watch = _Watch(client, scheduler, lab, dashboard=dashboard)
-        await watch.first_workers()
+        try:
+            await watch.first_workers()
+            threads = sum((await client.nthreads()).values())
+        except OSError as err:  # the scheduler went away while we waited for workers (CommClosedError too)
+            watch.stop(f"lost the connection to the Dask scheduler at {scheduler} ({err})")
         if watch.stopped.is_set():
             raise ClusterFailed(f"{watch.reason}; nothing was submitted")
         looking = asyncio.ensure_future(watch.loop())
@@ -440,7 +448,6 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
             result = await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb, run=run)
             return Graded(result, where=seen.get("where", ""))
 
-        threads = sum((await client.nthreads()).values())
         try:
             return await grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads + 8), timeout=timeout,
                                    memory_mb=memory_mb, cache=cache, out=out, progress=progress,
