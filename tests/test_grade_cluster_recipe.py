@@ -282,6 +282,6 @@ def test_a_scheduler_lost_while_waiting_for_workers_stops_the_run(recipe, root, 
     t0 = time.monotonic()
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root,
                             scheduler=recipe.address, tls=recipe.certs)
-    assert time.monotonic() - t0 < 30
+    assert time.monotonic() - t0 < 20  # not the client's 30 s of trying to reconnect
     assert not run.ok and "lost the connection to the Dask scheduler" in run.error, run.error
     assert "nothing was submitted" in run.error and not (tmp_path / "out" / ".grade-cache").exists()

@@ -64,6 +64,7 @@ CLOSE_TIMEOUT = 10  # s to close the client: a scheduler that is gone must not h
 RESUBMIT_TRIES = 3  # a job whose answer the cluster lost (not a KilledWorker) is sent this often
 IN_FLIGHT = 64  # submissions handed to the cluster at once, at least (each holds its notebook and data files)
 TICK = 1.0  # s between two looks at the cluster (new workers, a lost scheduler)
+ASK_S = 5.0  # s a question to the scheduler may take while we wait for workers (then: is it still there?)
 PROGRESS_EVERY = 60.0  # s between two "cluster:" progress lines (and whenever the number of workers changes)
 # One task per worker thread: a worker that dies then takes down no queued bystander, and long
 # kernels spread evenly. Dask queues only "root-ish" tasks of one group: every job's key is
@@ -225,6 +226,18 @@ def run_job(job: KernelJob) -> WorkerRun:
 
 # ---- the coordinator ------------------------------------------------------------------------
 
+async def _within(awaitable: Any, seconds: float) -> Any:
+    """``awaitable``'s result, or ``asyncio.TimeoutError`` after ``seconds``. Unlike ``asyncio.wait_for``, it
+    does not then wait for the cancelled call to end: Dask's calls to a scheduler that is gone end only when
+    the client gives up reconnecting (``CONNECT_TIMEOUT``)."""
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        raise asyncio.TimeoutError(f"no answer within {seconds:g} s")
+    return task.result()
+
+
 @asynccontextmanager
 async def connect(scheduler: str, tls: Path | None = None) -> AsyncIterator[Any]:
     """An asynchronous ``distributed.Client`` for ``scheduler`` (starting a ``LocalCluster`` for ``local:N``)."""
@@ -261,7 +274,7 @@ async def connect(scheduler: str, tls: Path | None = None) -> AsyncIterator[Any]
         if client.status != "running":
             client_log.setLevel(logging.CRITICAL)
         try:
-            await asyncio.wait_for(client.close(), CLOSE_TIMEOUT)
+            await _within(client.close(), CLOSE_TIMEOUT)
         except (Exception, asyncio.TimeoutError):  # noqa: BLE001 (closing a broken client: nothing to save)
             pass
         finally:
@@ -351,14 +364,20 @@ class _Watch:
     async def first_workers(self) -> None:
         """Wait for a worker (a Slurm job may be queued for a while), then check all there are."""
         waited = False
-        while not self.lost() and not await self.client.nthreads():
+        while not self.lost():
+            try:  # a call in flight when the scheduler dies would wait for the client's reconnection to fail
+                if await _within(self.client.nthreads(), ASK_S):
+                    break
+            except (OSError, asyncio.TimeoutError):
+                await asyncio.sleep(TICK)
+                continue  # lost() decides
             if not waited:
                 logger.info("no Dask worker at %s yet; waiting for one (jobs may be queued)", self.scheduler)
                 waited = True
             await asyncio.sleep(TICK)
         if not self.lost():
             await self.check_new_workers()
-        if self.dashboard:
+        if self.dashboard and not self.lost():
             logger.info("dashboard: %s", await _dashboard(self.client))
 
     async def until_done(self, future: Any) -> Any:
@@ -402,8 +421,8 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
         watch = _Watch(client, scheduler, lab, dashboard=dashboard)
         try:
             await watch.first_workers()
-            threads = sum((await client.nthreads()).values())
-        except OSError as err:  # the scheduler went away while we waited for workers (CommClosedError too)
+            threads = 0 if watch.lost() else sum((await _within(client.nthreads(), ASK_S)).values())
+        except (OSError, asyncio.TimeoutError) as err:  # the scheduler went away (CommClosedError is an OSError)
             watch.stop(f"lost the connection to the Dask scheduler at {scheduler} ({err})")
         if watch.stopped.is_set():
             raise ClusterFailed(f"{watch.reason}; nothing was submitted")
