@@ -96,3 +96,38 @@ def root(tmp_path_factory):
     from fixtures.grade import lab as fx
 
     return fx.built_root(tmp_path_factory.mktemp("lab"))
+
+
+def kernel_processes() -> list:
+    """Processes of a graded kernel's uid (``autograder.grade.fence.UID_BASE`` ...) on this machine."""
+    import psutil
+
+    from autograder.grade.fence import UID_BASE
+
+    found = []
+    for proc in psutil.process_iter(["uids", "cmdline"]):
+        uids = proc.info["uids"]
+        if uids is not None and UID_BASE <= uids.real < UID_BASE + 1000:
+            found.append(proc)
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite's last check: is every fenced kernel it started gone (none outlives its grader)?"""
+    import psutil
+
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks once, at the end
+        return
+    _, left = psutil.wait_procs(kernel_processes(), timeout=15)  # a namespace's teardown is asynchronous
+    if left:
+        lines = []
+        for proc in left:
+            try:
+                lines.append(f"pid {proc.pid} uid {proc.uids().real}: {' '.join(proc.cmdline())[:200]}")
+            except psutil.Error:
+                pass
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "fenced kernels are still running after the suite (a grader's kernel outlived it):\n" + "\n".join(lines)
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

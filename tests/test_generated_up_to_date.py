@@ -22,7 +22,6 @@ import pytest
 from autograder.assign import build_labs, list_labs
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
-pytestmark = pytest.mark.xdist_group("build_lab0")
 FIX = "run `autograder build {lab}` and commit labs/"
 
 # What another CPU and another thread count change: the kernels torch dispatches to, and the order of
@@ -46,9 +45,13 @@ def environment(**values: str):
 
 
 def lab_params():
-    labs = [pytest.param(REPO_ROOT, lab, marks=() if lab == EXAMPLE_LAB else pytest.mark.slow, id=lab)
+    """One rebuild per lab, each its own xdist group: the rebuilds (the suite's longest tests) spread over the
+    workers instead of queueing on one, however many labs there are."""
+    labs = [pytest.param(REPO_ROOT, lab, id=lab, marks=[pytest.mark.xdist_group(f"rebuild_{lab}"),
+                                                        *(() if lab == EXAMPLE_LAB else [pytest.mark.slow])])
             for lab in list_labs(REPO_ROOT)]
-    return labs + [pytest.param(EXAMPLE_ROOT, EXAMPLE_LAB, id="tests-fixture-example")]
+    return labs + [pytest.param(EXAMPLE_ROOT, EXAMPLE_LAB, id="tests-fixture-example",
+                                marks=pytest.mark.xdist_group("rebuild_fixture_example"))]
 
 
 @pytest.mark.parametrize("src, lab", lab_params())

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from autograder.assign.verify import _value_strings
 from conftest import REPO_ROOT
+from wheels import build_wheel
 
 KEYS = sorted((REPO_ROOT / "labs" / "keys").glob("*.json"))
 
@@ -32,18 +29,7 @@ def secrets(key: dict) -> tuple[set[str], set[str]]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     """The project's wheel, built offline from a copy of the tracked files (keys included in the copy)."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    tree, dist = tmp / "tree", tmp / "dist"
-    files = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
-    for name in files.splitlines():
-        if (REPO_ROOT / name).is_file():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, tree / name)
-    assert (tree / "labs" / "keys").is_dir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                    "-q", "-w", str(dist), str(tree)], check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
-    (path,) = dist.glob("seqlabs-*.whl")
-    return zipfile.ZipFile(path)
+    return zipfile.ZipFile(build_wheel(tmp_path_factory.mktemp("wheel")))
 
 
 @pytest.mark.slow

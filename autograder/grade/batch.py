@@ -211,7 +211,8 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     write_s = 0.0
     timeout = timeout or conditions.time_limit_s
     remote = bool(scheduler) and not scheduler.strip().startswith("local:")
-    why = "" if remote else fence.available()  # on a cluster the workers fence, and each one is checked
+    # On a cluster the workers fence, and each one is checked (cluster_check) before it grades.
+    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
     if why and not unfenced:
         error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
                  "the fence lets it read other submissions and write to the host; pass --unfenced "

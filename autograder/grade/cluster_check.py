@@ -73,10 +73,11 @@ def data_fingerprint(folder: str | None) -> str:
 
 
 def facts(*, fenced: bool, data_dir: str | None) -> dict[str, Any]:
-    """On a worker: why it cannot fence ("" when it can, or when not asked to), its versions, its data."""
+    """On a worker: why it cannot fence ("" when it can, or when not asked to: the host, or what a kernel needs
+    shown to it, ``fence.path_problem``), its versions, its data."""
     from autograder.grade import fence
 
-    return {"fence": fence.available() if fenced else "", "versions": versions(),
+    return {"fence": (fence.available() or fence.path_problem(data_dir)) if fenced else "", "versions": versions(),
             "data": data_fingerprint(data_dir)}
 
 

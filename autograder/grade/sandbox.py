@@ -324,7 +324,7 @@ async def _start_fenced(rundir, attempt, workdir, env, memory_mb, channel, preex
         memory_mb=memory_mb)
     root.mkdir(mode=0o700)
     proc = subprocess.Popen(cmd, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                            pass_fds=channel.fds(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            pass_fds=(*channel.fds(), fencing.lifeline()), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec)
     proc.stdin.write(config)
     proc.stdin.close()

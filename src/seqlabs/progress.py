@@ -1,9 +1,11 @@
 """Progress reporting that suits where the code runs, and Trevett's epoch timing.
 
-`progress(iterable)` is a tqdm bar on a terminal or in Jupyter, and plain log
-lines ("train 3/10 (30%) 4.1s loss=2.31") when nothing is watching
-interactively (CI, a piped log, `autograder grade`), where tqdm's carriage
-returns would leave one unreadable line.
+`progress(iterable)` is a tqdm bar where someone watches it live (a terminal,
+or a notebook open in JupyterLab or Notebook 7), and plain log lines ("train
+3/10 (30%) 4.1s loss=2.31"), about ten a run, where nobody does: CI, a piped
+log, `autograder build`/`grade`, and a notebook executed headless by
+`jupyter nbconvert --execute`, papermill or nbclient, which would store every
+refresh of a bar as an output of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 import time
 from typing import IO, Iterable, Iterator, TypeVar
 
-__all__ = ["progress", "default_mode", "LogProgress", "is_interactive", "in_notebook", "epoch_time"]
+__all__ = ["progress", "default_mode", "LogProgress", "is_interactive", "in_notebook", "watched_notebook",
+           "epoch_time"]
 
 T = TypeVar("T")
 
@@ -27,11 +30,21 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+def watched_notebook() -> bool:
+    """True in a kernel that a Jupyter server started for a notebook session (JupyterLab, Notebook 7).
+
+    The server gives such a kernel ``JPY_SESSION_NAME`` (the notebook's path);
+    nbconvert, papermill, nbclient and the grader start kernels without it.
+    """
+    return in_notebook() and bool(os.environ.get("JPY_SESSION_NAME"))
+
+
 def is_interactive(stream: IO[str] | None = None) -> bool:
-    """True in Jupyter or when `stream` (default sys.stderr) is a terminal."""
+    """True where someone watches live: a notebook in a Jupyter front end, or `stream` (default sys.stderr)
+    a terminal. A kernel executed headless is not interactive."""
     stream = sys.stderr if stream is None else stream
     if in_notebook():
-        return True
+        return watched_notebook()
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -59,10 +72,12 @@ def _format_value(value) -> str:
 class LogProgress:
     """The non-interactive stand-in for tqdm: iterates and writes a line now and then.
 
-    A line is written at the first item, whenever `every` more items have
-    passed or `min_interval` seconds have gone by since the last line, and at
-    the end. Same small surface as tqdm: iteration, `update`, `set_postfix`,
-    `close`, context manager.
+    With a known length, a line is written each time another tenth of it is
+    done (`every` items; at most ten lines, the last one at the end), and
+    when `min_interval` seconds have gone by since the last line (a long item,
+    a long stretch between tenths). Without a length: the first item, then
+    every `min_interval` seconds, then the end. Same small surface as tqdm:
+    iteration, `update`, `set_postfix`, `close`, `total`, context manager.
     """
 
     def __init__(self, iterable=None, *, total=None, desc="", stream=None, every=None, min_interval=30.0):
@@ -72,8 +87,7 @@ class LogProgress:
         self.total = total
         self.desc = desc or ""
         self.stream = sys.stderr if stream is None else stream
-        # about ten lines per pass when the length is known; every item otherwise
-        self.every = every if every is not None else (max(1, total // 10) if total else 1)
+        self._every = every  # None: a tenth of `total` (see `every`)
         self.min_interval = min_interval
         self.n = 0
         self.postfix: dict[str, object] = {}
@@ -81,6 +95,14 @@ class LogProgress:
         self._last_written_n = 0
         self._last_written_t = self._start
         self._closed = False
+
+    @property
+    def every(self) -> int | None:
+        """Items between two lines: a tenth of the length (rounded up), or the given `every`; None without a
+        length (then lines come with time)."""
+        if self._every is not None:
+            return self._every
+        return -(-self.total // 10) if self.total else None
 
     def __iter__(self) -> Iterator:
         try:
@@ -106,8 +128,10 @@ class LogProgress:
     def update(self, n: int = 1) -> None:
         self.n += n
         now = time.perf_counter()
-        due = self.n - self._last_written_n >= self.every or now - self._last_written_t >= self.min_interval
-        if self.n == n or due or (self.total is not None and self.n >= self.total):
+        every = self.every
+        counted = every is not None and self.n // every > self._last_written_n // every  # another tenth done
+        first = every is None and self.n == n
+        if counted or first or now - self._last_written_t >= self.min_interval:
             self._write(now)
 
     def _write(self, now: float) -> None:
@@ -138,7 +162,7 @@ def default_mode(stream: IO[str] | None = None) -> str:
         if setting not in MODES:
             raise ValueError(f"SEQLABS_PROGRESS must be one of {', '.join(MODES)}, got {setting!r}")
         return setting
-    return "bar" if is_interactive(stream) else "log"
+    return "bar" if is_interactive(stream) else "log"  # nbconvert/papermill kernels: "log"
 
 
 def progress(

@@ -125,7 +125,8 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
         n_batches = -(-len(centres) // batch_size)
         if schedule["total"] is None:  # the schedule assumes every epoch is about as long as the first
             schedule["total"] = max(1, n_batches * epochs)
-        bar = progress(total=n_batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", mode=progress_mode)
+            # one display for the whole run (log lines: about ten in all, however many epochs)
+            bar = progress(total=schedule["total"], desc=desc, mode=progress_mode)
         sums = [0.0] * workers
 
         def work(k: int) -> None:
@@ -139,7 +140,7 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
                 sums[k] += loss * len(c)
                 bar.update(1)
                 if b % 20 == 0:
-                    bar.set_postfix(loss=loss, lr=step_lr)
+                    bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=loss, lr=step_lr)
 
         if workers == 1:
             work(0)
@@ -149,10 +150,12 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
                 t.start()
             for t in threads:
                 t.join()
-        bar.close()
         result.epoch_losses.append(sum(sums) / max(len(centres), 1))
         result.pairs += len(centres)
         result.words += int(ids.size)
+    if epochs:
+        bar.total = bar.n  # the epochs after the first were as long as subsampling made them
+        bar.close()
     result.seconds = time.perf_counter() - start
     return result
 
@@ -188,21 +191,23 @@ def train_full_softmax(model: torch.nn.Module, loss_fn: Callable[[torch.Tensor, 
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
+    n_batches = -(-len(centres) // batch_size)
+    bar = progress(total=n_batches * epochs, desc=desc, mode=progress_mode)  # one display for the whole run
     for epoch in range(epochs):
         order = torch.randperm(len(centres), generator=generator)
-        n_batches = -(-len(order) // batch_size)
-        total, bar = 0.0, progress(range(n_batches), desc=f"{desc} epoch {epoch + 1}/{epochs}", mode=progress_mode)
-        for b in bar:
+        total = 0.0
+        for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]  # [B]
             optimizer.zero_grad()
             loss = loss_fn(model(centres[idx]), contexts[idx])
             loss.backward()
             optimizer.step()
             total += loss.item() * len(idx)
+            bar.update(1)
             if b % 20 == 0:
-                bar.set_postfix(loss=loss.item())
-        bar.close()
+                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=loss.item())
         losses.append(total / max(len(order), 1))
+    bar.close()
     return losses
 
 

@@ -54,17 +54,17 @@ def test_auto_mode_writes_log_lines_without_tty():
     text = out.getvalue()
     assert "\r" not in text
     lines = text.splitlines()
-    assert lines[0].startswith("train 1/20 (5%)")
+    assert lines[0].startswith("train 2/20 (10%)")
     assert lines[-1].startswith("train 20/20 (100%)")
     assert lines[-1].endswith("loss=0.05")
-    assert 3 <= len(lines) <= 12  # about every 10%, not every item
+    assert len(lines) == 10  # every tenth, not every item
 
 
 def test_log_progress_without_length_and_manual_updates():
     """Does a generator (no len) log counts, and does a context-managed manual bar write its final count?"""
     out = io.StringIO()
     list(progress((i for i in range(3)), desc="eval", mode="log", stream=out))
-    assert [line.split()[:2] for line in out.getvalue().splitlines()] == [["eval", "1"], ["eval", "2"], ["eval", "3"]]
+    assert [line.split()[:2] for line in out.getvalue().splitlines()] == [["eval", "1"], ["eval", "3"]]
 
     out = io.StringIO()
     with progress(total=100, mode="log", stream=out) as bar:
@@ -83,12 +83,47 @@ def test_auto_mode_uses_tqdm_on_a_tty():
     assert "5/5" in out.getvalue()
 
 
-def test_auto_mode_uses_tqdm_in_jupyter(monkeypatch):
-    """In a Jupyter kernel (no TTY), is progress a tqdm bar?"""
+def test_auto_mode_uses_tqdm_in_a_watched_notebook_and_lines_headless(monkeypatch):
+    """In a kernel a Jupyter server started for a notebook (JPY_SESSION_NAME), is progress a tqdm bar, and in
+    one nbconvert or papermill started (none), log lines?"""
     monkeypatch.setattr(progress_module, "in_notebook", lambda: True)
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/student/lab1.ipynb")
     bar = progress(range(3), stream=io.StringIO())
     assert isinstance(bar, tqdm)
     bar.close()
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert isinstance(progress(range(3), stream=FakeTTY()), LogProgress)  # a kernel's stderr is no terminal
+
+
+def test_long_items_write_a_line_every_min_interval(monkeypatch):
+    """Items slower than ``min_interval``: is there a line per item (not only per tenth), and never more?"""
+    clock = iter(range(0, 10_000, 40))  # every reading 40 s after the last
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    bar = LogProgress(total=100, stream=out, min_interval=30.0)
+    for _ in range(25):
+        bar.update(1)
+    bar.close()
+    assert len(out.getvalue().splitlines()) == 25
+
+
+def test_a_notebook_run_headless_stores_about_ten_lines(tmp_path):
+    """Executed by nbclient (as nbconvert --execute and papermill do), does a 1000-step loop store plain lines,
+    at most ten, instead of a bar refresh per output?"""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import time\nfrom seqlabs.progress import progress\n"
+        "for i in progress(range(1000), desc='epoch'):\n    time.sleep(0.001)")]
+    env_before = dict(__import__("os").environ)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env={k: v for k, v in env_before.items() if k not in ("SEQLABS_PROGRESS", "JPY_SESSION_NAME")})
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream")
+    lines = text.splitlines()
+    assert "\r" not in text and 1 <= len(lines) <= 10, lines
+    assert lines[-1].startswith("epoch 1000/1000 (100%)")
 
 
 def test_off_mode_writes_nothing_and_bad_mode_is_named():
@@ -115,7 +150,10 @@ def test_in_notebook_detects_ipykernel_shell(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython("ZMQInteractiveShell"))
     assert in_notebook()
-    assert is_interactive(io.StringIO())  # a kernel counts as interactive without a TTY
+    monkeypatch.setenv("JPY_SESSION_NAME", "lab.ipynb")
+    assert is_interactive(io.StringIO())  # a watched kernel counts as interactive without a TTY
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert not is_interactive(io.StringIO())  # one run headless does not
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython("TerminalInteractiveShell"))
     assert not in_notebook()
     monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: None))
