@@ -358,7 +358,8 @@ def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, r
 
 @pytest.mark.slow
 def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
-    """Does `autograder grade --scheduler local:1` grade, write the gradebook and exit 0?"""
+    """Does `autograder grade --scheduler local:1` check its worker, grade, write the gradebook and exit 0, the
+    local cluster speaking TLS?"""
     from autograder.cli import main
 
     paths = fx.write(tmp_path / "subs", {"alice": fx.read(root, "solution")})
@@ -370,4 +371,7 @@ def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
     rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
     assert [(r["student"], r["status"], r["score"] == r["max_score"] != "0") for r in rows] == [
         ("alice", "graded", True)]
-    assert "per worker: 127.0.0.1:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "per worker: 127.0.0.1:" in err
+    # Checked before grading, and on TLS: another user of this machine cannot reach this run's scheduler.
+    assert "note: worker tls://127.0.0.1:" in err and "fence ok" in err

@@ -4,7 +4,8 @@
 ``--scheduler tls://HOST:PORT --tls DIR`` (the same with mutual TLS: only a
 holder of the certificates in ``DIR``, made by ``autograder cluster certs DIR``,
 can connect; ``cluster_tls``) or ``--scheduler local:N`` (a ``LocalCluster`` of
-N worker processes, bound to 127.0.0.1, for this run only). Per submission,
+N worker processes, bound to 127.0.0.1, with TLS certificates made for this run
+only, in memory). Per submission,
 this process (the coordinator) reads the notebook, restores the source's
 locked and test cells and scans the student's cells, exactly as local grading
 does (``submission.grade_one``); it then sends a worker a ``KernelJob``: the
@@ -246,10 +247,15 @@ async def connect(scheduler: str, tls: Path | None = None) -> AsyncIterator[Any]
 
     kind, value = parse_scheduler(scheduler)
     if kind == "local":
+        # TLS with certificates made for this run and held in memory: another user of this machine can
+        # reach 127.0.0.1, and this scheduler lives in the process that holds the key.
+        from distributed.security import Security
+
         with dask.config.set(LOCAL_CONFIG):
             async with LocalCluster(n_workers=value, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    protocol="tls://", security=Security.temporary(),
                                     dashboard_address="127.0.0.1:0", memory_limit=0, asynchronous=True) as local:
-                async with Client(local, asynchronous=True) as client:
+                async with Client(local, asynchronous=True, security=local.security) as client:
                     yield client
         return
     if value.startswith("tcp://") and not value.startswith(("tcp://127.", "tcp://localhost:", "tcp://[::1]")):
