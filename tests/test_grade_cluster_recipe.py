@@ -27,7 +27,7 @@ from fixtures.grade import lab as fx
 pytest.importorskip("distributed")
 pytest.importorskip("cryptography")
 
-START_S = 60  # a cold `dask worker` imports torch on a loaded 2-core machine
+START_S = 120  # a cold `dask worker` on a loaded 2-core machine (measured 5-10 s at load 8)
 
 
 def _free_port() -> int:
@@ -245,7 +245,7 @@ def test_a_scheduler_killed_mid_batch_stops_the_batch_and_a_rerun_grades_what_is
     stopped_s = time.monotonic() - t0
     killer.join(timeout=5)
     assert not run.ok and "lost the connection to the Dask scheduler" in run.error, run.error
-    assert stopped_s < 60
+    assert stopped_s < 90  # one kernel and the stop; the bug this guards against waited for ever
     first = [json.loads(p.read_text())["result"]["student"] for p in cache.glob("*.json")]
     assert len(first) == 1, first  # the one that finished; the lost one is not cached as an error
     assert not (out / "gradebook.csv").exists()  # no output written from half a batch
@@ -282,6 +282,6 @@ def test_a_scheduler_lost_while_waiting_for_workers_stops_the_run(recipe, root, 
     t0 = time.monotonic()
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root,
                             scheduler=recipe.address, tls=recipe.certs)
-    assert time.monotonic() - t0 < 20  # not the client's 30 s of trying to reconnect
+    assert time.monotonic() - t0 < 28  # killed at 3 s: not the client's 30 s of trying to reconnect
     assert not run.ok and "lost the connection to the Dask scheduler" in run.error, run.error
     assert "nothing was submitted" in run.error and not (tmp_path / "out" / ".grade-cache").exists()
