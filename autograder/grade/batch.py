@@ -176,7 +176,8 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       conditions: Conditions = Conditions(), workers: int | None = None,
                       timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
-                      release: list[str] = (), scheduler: str | None = None) -> GradeRun:
+                      release: list[str] = (), scheduler: str | None = None, tls: Path | None = None,
+                      dashboard: bool = False) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -196,7 +197,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     blocks held for review (``autograder.grade.holds``) get their marks.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
     cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
-    this process still restores, judges and writes, and the key stays here.
+    this process still restores, judges and writes, and the key stays here;
+    ``tls`` is the folder of certificates for a ``tls://`` scheduler, and each
+    worker, not this host, must be able to fence (``cluster_check``);
+    ``dashboard`` prints the scheduler's dashboard link.
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
     notebook that loops, crashes or cheats still gets its row. Outputs are
@@ -206,7 +210,9 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     out = Path(out)
     write_s = 0.0
     timeout = timeout or conditions.time_limit_s
-    why = fence.available() or fence.path_problem(conditions.data_dir)
+    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
+    # On a cluster the workers fence, and each one is checked (cluster_check) before it grades.
+    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
     if why and not unfenced:
         error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
                  "the fence lets it read other submissions and write to the host; pass --unfenced "
@@ -217,9 +223,9 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
     try:
         if scheduler:
-            from autograder.grade.cluster import parse_scheduler
+            from autograder.grade.cluster import check_tls
 
-            parse_scheduler(scheduler)  # a bad address fails before anything runs
+            check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
         spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
         _check_writable(out)
@@ -240,7 +246,8 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         if scheduler:
             from autograder.grade import cluster
 
-            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
+            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, tls=Path(tls) if tls
+                                                         else None, dashboard=dashboard, **todo))
         else:
             results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
