@@ -34,12 +34,11 @@ UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 WHERE = "in the release with the solution's answers typed in (the master without its hidden tests)"
 
 
-def check_answered_release(source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook,
-                           checks: Mapping[str, Mapping[str, Any]], profile: str) -> None:
-    """Raise ``BuildError`` for the first cell, block or check that a correct student's release run loses.
+def check_answered_release(source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook) -> None:
+    """Raise ``BuildError`` for the first cell or block that raises in a correct student's release run.
 
     ``full``/``stripped``: the record runs of the master as it is and without its
-    hidden tests; ``checks``: the key's check entries (recorded in ``full``).
+    hidden tests.
     """
     for error in stripped.errors:
         cell = source.cells[error.index]
@@ -52,7 +51,6 @@ def check_answered_release(source: NotebookNode, full: ExecutedNotebook, strippe
             if event.get("event") == "block" and event.get("error"):
                 raise _failure(source, index, f"block {event['block']!r} fails {WHERE}: {event['error']}",
                                event["error"], subject="the block", grade_id=grade_id_of(source.cells[index]))
-    _check_values(source, stripped, checks, profile)
 
 
 def check_hidden_blocks(source: NotebookNode, full: ExecutedNotebook, stripped: ExecutedNotebook,
@@ -85,7 +83,11 @@ def check_hidden_blocks(source: NotebookNode, full: ExecutedNotebook, stripped: 
                                  index=index, grade_id=gid)
 
 
-def _check_values(source, stripped, checks, profile: str) -> None:
+def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
+                          checks: Mapping[str, Mapping[str, Any]], profile: str) -> None:
+    """Raise ``BuildError`` for a visible bound or agreement check that the run without the hidden tests fails
+    (``checks``: the key's entries; run after the master's own values passed, so the cause is the hidden tests).
+    """
     from autograder import values
     from autograder.assign.key import TOKEN_KINDS
     from autograder.judge import judge_check

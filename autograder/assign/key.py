@@ -13,7 +13,7 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.assign.answered import check_answered_release, check_hidden_blocks
+from autograder.assign.answered import check_answered_release, check_answered_values, check_hidden_blocks
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.validate import static_check_ids
@@ -48,10 +48,13 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(source, checks, visible)
-    if stripped is not full:  # the release as a correct student runs it (a master without hidden tests is one)
-        check_answered_release(source, full, stripped, checks, profile)
-    check_deterministic(source, checks, stripped, profile, hidden_tests=stripped is not full)
+    answered = stripped is not full  # the release as a correct student runs it (a master without hidden tests is)
+    if answered:
+        check_answered_release(source, full, stripped)
+    check_deterministic(source, checks, stripped, profile, hidden_tests=answered)
     _check_reference_passes(source, checks, blocks, conditions)
+    if answered:
+        check_answered_values(source, stripped, checks, profile)
     check_hidden_blocks(source, full, stripped, checks)
     _check_points(source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
