@@ -42,14 +42,18 @@ def _handgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+INCOMPLETE = 3  # `autograder export`: the file is written, but the roster and the run do not match
+
+
 def _export(args: argparse.Namespace) -> int:
     from autograder.atomic import write_atomic
     from autograder.grade.export import ExportError, export
 
+    lost: list[str] = []
     try:
         text = export(args.format, Path(args.source), student=args.student,
                       roster=Path(args.roster) if args.roster else None, title=args.title,
-                      warn=lambda m: print(m, file=sys.stderr))
+                      warn=lambda m: print(m, file=sys.stderr), lost=lost)
     except (ExportError, OSError) as err:
         return _fail(err)
     if args.out == "-":
@@ -57,6 +61,11 @@ def _export(args: argparse.Namespace) -> int:
     else:
         write_atomic(Path(args.out), text)
         print(f"wrote {args.out}", file=sys.stderr)
+    if lost and not args.allow_missing:
+        print(f"error: the export leaves {len(lost)} kind(s) of student out (see the warnings above); exit status "
+              f"{INCOMPLETE}. Fix the roster or grade the missing notebooks, or pass --allow-missing to accept it",
+              file=sys.stderr)
+        return INCOMPLETE
     return 0
 
 
@@ -95,5 +104,8 @@ def add_commands(commands) -> None:
     exp.add_argument("--student", help="the submission to report (gradescope, github; default: the only one)")
     exp.add_argument("--roster", metavar="CSV", help="student -> LMS ids (columns: student, name, id, "
                      "sis_user_id, sis_login_id, section, username, id_number, email)")
+    exp.add_argument("--allow-missing", action="store_true",
+                     help="exit 0 even when roster students have no submission or graded students are not in the "
+                     f"roster (default: the file is written and the exit status is {INCOMPLETE})")
     exp.add_argument("--title", help="the Canvas assignment ('Lab 0 (1234)') or Moodle grade item (default: the lab)")
     exp.set_defaults(run=_export)
