@@ -54,7 +54,7 @@ def _grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         memory_mb=args.memory_mb,
         unfenced=args.unfenced,
-        release=args.release,
+        release=args.release, replace_earlier=args.replace,
         scheduler=args.scheduler,
         tls=Path(args.tls) if args.tls else None,
         dashboard=args.dashboard,
@@ -131,6 +131,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="grade even where kernels cannot be fenced in (trusted submissions only)")
     grade.add_argument("--release", action="append", default=[], metavar="STUDENT",
                        help="give a student's blocks held for review the marks they were judged to earn")
+    grade.add_argument("--replace", action="store_true",
+                       help="start DIR's gradebook afresh: drop the students earlier runs graded there (named on "
+                       "stderr) instead of keeping them beside this run's")
     _condition_options(grade, "grade under")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "

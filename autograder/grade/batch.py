@@ -22,6 +22,7 @@ from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
 from autograder.grade import fence, holds, outputs
 from autograder.grade.discover import digest, discover, read_regular
+from autograder.grade.folder_lock import FolderLock
 from autograder.grade.progress import Progress
 from autograder.grade.submission import Lab, grade_one
 
@@ -177,7 +178,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                       conditions: Conditions = Conditions(), workers: int | None = None,
                       timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
                       release: list[str] = (), scheduler: str | None = None, tls: Path | None = None,
-                      dashboard: bool = False) -> GradeRun:
+                      dashboard: bool = False, replace_earlier: bool = False) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -204,7 +205,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
     notebook that loops, crashes or cheats still gets its row. Outputs are
-    written all at once or not at all (``atomic.replace_all``).
+    written all at once or not at all (``atomic.replace_all``). One run at a
+    time writes ``out`` (``folder_lock``: another is refused, naming the holder),
+    and its gradebook keeps the students earlier runs graded there
+    (``outputs.earlier_rows``), unless ``replace_earlier`` drops them (named in the log).
     """
     started = time.perf_counter()
     out = Path(out)
@@ -231,9 +235,23 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         _check_writable(out)
         spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
                        fenced=not unfenced)
+        lock = FolderLock(out)
     except (OSError, ValueError) as err:
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
+    try:
+        earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
+                                                students=[s.student for s in subs], replace=replace_earlier)
+    except ValueError as err:
+        lock.release()
+        logger.error("%s", err)
+        return GradeRun(ok=False, out=out, error=str(err))
+    if dropped:
+        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
+                       "feedback pages are removed", out, ", ".join(dropped))
+    elif earlier:
+        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
+                    out, len(earlier))
     for note in ignored_shell_settings(conditions):
         logger.info("%s", note)
     if not subs:
@@ -252,7 +270,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
             results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
-                          results=results, released=spec.released)
+                          results=results, released=spec.released, earlier=earlier, dropped=dropped)
         write_s = time.perf_counter() - t0
     except OSError as err:  # a full disk, a vanished or read-only folder: nothing was replaced
         why = (f"could not write the results into {out}: {err.strerror or err}"
@@ -267,6 +285,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                         wall_s=time.perf_counter() - started, write_s=write_s)
     finally:
         progress.close()
+        lock.release()
     results.sort(key=lambda r: r["student"])
     failed = [r["student"] for r in results if r["grader_failed"]]
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
