@@ -28,7 +28,8 @@ def test_visible_block_using_a_name_only_hidden_tests_define(tmp_path):
     error = build_broken(tmp_path, nb)
     text = str(error)
     assert "block 'q2_rms' fails in the release with the solution's answers typed in" in text
-    assert "NameError: name '_zero' is not defined" in text
+    assert "NameError: name '_zero' is not defined; it uses" in text
+    assert "Run the cells above" not in text  # the student's advice, not the instructor's
     assert "it uses `_zero`, defined only in hidden tests of cell 7" in text
     assert (error.index, error.grade_id) == (9, "q2_tests") and "cell 10 (grade_id 'q2_tests')" in text
     assert error.fix.startswith("move the definition of `_zero` to a visible cell")
