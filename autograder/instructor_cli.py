@@ -62,9 +62,10 @@ def _export(args: argparse.Namespace) -> int:
         write_atomic(Path(args.out), text)
         print(f"wrote {args.out}", file=sys.stderr)
     if lost and not args.allow_missing:
-        print(f"error: the export leaves {len(lost)} kind(s) of student out (see the warnings above); exit status "
-              f"{INCOMPLETE}. Fix the roster or grade the missing notebooks, or pass --allow-missing to accept it",
-              file=sys.stderr)
+        where = "the export" if args.out == "-" else args.out
+        print(f"error: {where} is written but does not match the roster (see the warnings above), so the exit "
+              f"status is {INCOMPLETE}: fix the roster or grade the missing notebooks, or pass --allow-missing to "
+              "accept it", file=sys.stderr)
         return INCOMPLETE
     return 0
 

@@ -62,5 +62,5 @@ def _holder() -> str:
     except Exception:  # no user name for this uid (a container)
         user = str(os.getuid())
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime())
-    command = " ".join(sys.argv)[:300]
+    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300]  # `autograder grade ...`
     return f"process {os.getpid()} on {socket.gethostname()} (user {user}) since {started}, running `{command}`\n"
