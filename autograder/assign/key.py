@@ -65,7 +65,8 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
 
 def check_record_run(source: NotebookNode, run: ExecutedNotebook) -> None:
     """Raise ``BuildError`` for the first cell that raised, or marks block that failed, in a record run."""
-    fix = "the master must run top to bottom without errors in record mode (in the conditions of the build)"
+    fix = ("the master must run top to bottom without errors in record mode (in the conditions of the build): "
+           "run it in Jupyter with SEQLABS_PROFILE set to the build's profile to see the traceback, and fix the cell")
     for error in run.errors:
         cell = source.cells[error.index]
         raise BuildError(f"the cell raised {error.ename}: {error.evalue}", fix,
