@@ -34,8 +34,11 @@ def _handgrade(args: argparse.Namespace) -> int:
             for path in handgrade.export_sheets(Path(args.out), root=Path(args.root)):
                 print(f"wrote {path}")
             return 0
-        report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
-    except (handgrade.HandGradeError, FileNotFoundError) as err:
+        from autograder.grade.folder_lock import FolderBusy, FolderLock
+
+        with FolderLock(Path(args.out)):  # it rewrites the gradebook: not while a grading run writes it
+            report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
+    except (handgrade.HandGradeError, FileNotFoundError, FolderBusy) as err:
         return _fail(err)
     what = f"{report.changed} grades changed" if report.changed else "nothing changed (already imported)"
     print(f"{args.sheet}: {what}; {report.graded} answers graded by hand, {report.pending} pending")

@@ -117,3 +117,14 @@ def test_lock_is_exclusive_and_released(tmp_path):
         with pytest.raises(FolderBusy, match=r"process \d+ on .* \(user "):
             FolderLock(tmp_path)
     FolderLock(tmp_path).release()
+
+
+def test_a_hand_grade_import_is_refused_while_a_run_writes(tmp_path, capsys):
+    """`handgrade import` rewrites the gradebook too: is it refused, naming the run, while one holds the folder?"""
+    from autograder.cli import make_parser
+
+    (tmp_path / "scores.csv").write_text("student,question,points,score,comment\n")
+    args = make_parser().parse_args(["handgrade", "import", "--out", str(tmp_path), str(tmp_path / "scores.csv")])
+    with FolderLock(tmp_path):
+        assert args.run(args) == 1
+    assert f"another grading run is writing {tmp_path}: process " in capsys.readouterr().err
