@@ -113,3 +113,13 @@ def test_block_that_claims_hidden_checks_it_does_not_have(tmp_path):
     error = build_broken(tmp_path, nb)
     assert "block 'q2_rms' says hidden=True but has no hidden check" in str(error)
     assert error.grade_id == "q2_tests" and "remove hidden=True" in error.fix
+
+
+def test_uses_naming_no_earlier_block(tmp_path):
+    """A misspelt id in `uses=` (its note would never show): is it refused, listing the blocks above?"""
+    nb = master()
+    tests = cell(nb, "q4_tests")
+    tests.source = tests.source.replace('marks("q4_fit", points=2)', 'marks("q4_fit", points=2, uses=("q4_los",))')
+    error = build_broken(tmp_path, nb)
+    assert "block 'q4_fit' says uses=(..., 'q4_los', ...), but 'q4_los' is no block of this lab" in str(error)
+    assert error.grade_id == "q4_tests" and "blocks above: " in error.fix and "q4_loss" in error.fix

@@ -13,7 +13,9 @@ kernel cost, for what would cost such a student marks no answer can win back:
   check whose value differs there is ``key.check_deterministic``'s to report).
 
 And a block students see that holds hidden checks must say so with
-``marks(..., hidden=True)``, and only such a block may say so.
+``marks(..., hidden=True)``, and only such a block may say so; a block's
+``uses=`` names blocks that run before it (a misspelt id would never show
+its "fix that first" note).
 """
 from __future__ import annotations
 
@@ -84,6 +86,21 @@ def check_hidden_blocks(source: NotebookNode, full: ExecutedNotebook, stripped: 
                                  f"remove hidden=True from its marks(...) call, or put its hidden check between "
                                  f"'### {HIDDEN_BEGIN}' and '### {HIDDEN_END}' inside the block",
                                  index=index, grade_id=gid)
+
+
+def check_uses(source: NotebookNode, full: ExecutedNotebook) -> None:
+    """Every id in a block's ``uses=`` is a block that ran before it in the master (``full``: its record run)."""
+    seen: list[str] = []
+    for index, events in sorted(full.events.items()):
+        for event in (e for e in events if e.get("event") == "block"):
+            for used in event.get("uses") or ():
+                if used not in seen:
+                    where = "runs after it" if used in _blocks_in(full) else "is no block of this lab"
+                    raise BuildError(f"block {event['block']!r} says uses=(..., {used!r}, ...), but {used!r} {where}",
+                                     "name in uses= the blocks above it whose answers it runs on, spelt as in their "
+                                     f"autograder.marks(...) calls (blocks above: {', '.join(seen[-6:]) or 'none'})",
+                                     index=index, grade_id=grade_id_of(source.cells[index]))
+            seen.append(event["block"])
 
 
 def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,

@@ -13,7 +13,8 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
-from autograder.assign.answered import check_answered_release, check_answered_values, check_hidden_blocks
+from autograder.assign.answered import (check_answered_release, check_answered_values, check_hidden_blocks,
+                                        check_uses)
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.validate import static_check_ids
@@ -56,6 +57,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
     if answered:
         check_answered_values(source, stripped, checks, profile)
     check_hidden_blocks(source, full, stripped, checks)
+    check_uses(source, full)
     _check_points(source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
