@@ -53,7 +53,8 @@ def check_answered_release(source: NotebookNode, full: ExecutedNotebook, strippe
             if event.get("event") == "block" and event.get("error"):
                 # The student's advice a NameError carries in the notebook ("run the cells above") is not the
                 # instructor's: the name itself is the cause here.
-                shown = UNDEFINED.sub(lambda m: m.group(0) + "\0", event["error"]).split("\0")[0]
+                name = UNDEFINED.search(event["error"])
+                shown = event["error"][: name.end()] if name else event["error"]
                 raise _failure(source, index, f"block {event['block']!r} fails {WHERE}: {shown}",
                                event["error"], subject="the block", grade_id=grade_id_of(source.cells[index]))
 
