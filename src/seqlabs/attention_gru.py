@@ -85,11 +85,11 @@ class AttentionGRU(nn.Module):
     def forward(self, src, src_lengths, trg, teacher_forcing_ratio: float = 0.5):
         # src = [S, B]; src_lengths = [B]; trg = [T, B] -> [T, B, V], row 0 zero
         states, hidden = self.encoder(src, src_lengths)
-        mask = self.create_mask(src)
+        source_mask = self.create_mask(src)  # [B, S]
         outputs = torch.zeros(trg.shape[0], trg.shape[1], self.decoder.output_dim, device=trg.device)
         token = trg[0]
         for t in range(1, trg.shape[0]):
-            outputs[t], hidden, _ = self.decoder(token, hidden, states, mask)
+            outputs[t], hidden, _ = self.decoder(token, hidden, states, source_mask)
             token = trg[t] if random.random() < teacher_forcing_ratio else outputs[t].argmax(1)
         return outputs
 
