@@ -14,7 +14,9 @@ The learning rate follows the paper's schedule:
 (0.9, 0.98) and eps 1e-9; the student writes ``noam_rate``.
 
 The comparison with Lab 5's attention GRU (``seqlabs.attention_gru``) gives
-the GRU the Transformer's own training time on the same batches; ``gru_*``
+the GRU the Transformer's own training time on the same batches, or
+``compare_seconds`` when that is shorter (``class``: the notebook's 10 minutes
+could not hold two full trainings); ``gru_*``
 are its sizes, ``compare_pairs`` the validation sentences whose BLEU is
 measured after each epoch of either model.
 
@@ -39,7 +41,8 @@ class Lab6Settings(TranslationSettings):
     dropout: float = 0.1                # dropout (embeddings, attention, feed-forward, residuals)
     max_positions: int = 100            # longest sequence the positional table covers
     label_smoothing: float = 0.1        # epsilon of the label-smoothed cross-entropy
-    lr_factor: float = 1.0              # the schedule's factor (the paper's is 1)
+    lr_factor: float = 0.5              # the schedule's factor (the paper's is 1; at these small widths
+                                        # 1 peaks at 1e-2 and some seeds never take off in fast)
     warmup_steps: int = 400             # the schedule's warm-up, in optimiser steps
     n_epochs: int = 8                   # Transformer training epochs
     batch_size: int = 64                # sentence pairs per batch
@@ -47,6 +50,8 @@ class Lab6Settings(TranslationSettings):
     length_alpha: float = 0.7           # length normalisation: score / length ** alpha
     beam_pairs: Optional[int] = 200     # test sentences decoded by beam search (None: all)
     compare_pairs: int = 200            # validation sentences whose BLEU is tracked per epoch
+    compare_seconds: Optional[float] = 150.0  # the GRU's training budget when shorter than the Transformer's
+                                        # training time (None: the Transformer's whole time)
     gru_emb_dim: int = 64               # Lab 5's attention GRU (the comparison): embeddings
     gru_hid_dim: int = 128              # its encoder (per direction) and decoder GRU sizes
     gru_dropout: float = 0.1
@@ -55,12 +60,13 @@ class Lab6Settings(TranslationSettings):
     PROFILES: ClassVar[dict] = {
         "fast": {"max_train_pairs": 3000, "max_eval_pairs": 200, "d_model": 64, "n_heads": 4, "ff_dim": 128,
                  "enc_layers": 2, "dec_layers": 2, "dropout": 0.0, "batch_size": 32, "n_epochs": 4,
-                 "warmup_steps": 100, "lr_factor": 1.0, "beam_size": 3, "beam_pairs": 60, "compare_pairs": 60,
+                 "warmup_steps": 100, "beam_size": 3, "beam_pairs": 60, "compare_pairs": 60,
+                 "compare_seconds": None,
                  "gru_emb_dim": 32, "gru_hid_dim": 64, "gru_dropout": 0.0, "gru_learning_rate": 1e-2},
         # Trevett's tutorial 6 on Multi30k: 9,038,341 parameters (learnt positions), test loss 1.671, BLEU 36.52.
         "full": {"d_model": 256, "n_heads": 8, "enc_layers": 3, "dec_layers": 3, "ff_dim": 512, "dropout": 0.1,
-                 "batch_size": 128, "n_epochs": 10, "warmup_steps": 2000, "lr_factor": 1.0, "beam_size": 5,
-                 "beam_pairs": None, "compare_pairs": 500,
+                 "batch_size": 128, "n_epochs": 10, "warmup_steps": 2000, "beam_size": 5,
+                 "beam_pairs": None, "compare_pairs": 500, "compare_seconds": None,
                  "gru_emb_dim": 256, "gru_hid_dim": 512, "gru_dropout": 0.5, "gru_learning_rate": 1e-3,
                  "torch_threads": None},
     }
@@ -69,9 +75,12 @@ class Lab6Settings(TranslationSettings):
 # Bounds for the graded trained results, by profile. transformer_* are the student's Transformer:
 # test loss from seqlabs.transformer.prefix_loss (plain cross-entropy, each position from the
 # targets before it only), BLEU of greedy decoding on the test set and of beam search on its
-# first beam_pairs sentences. Measured: docs/benchmarks.md "Lab 6".
+# first beam_pairs sentences. Measured (docs/benchmarks.md "Lab 6"): fast reference over seeds
+# 1234, 1, 4, 5 loss 0.21-0.26, greedy BLEU 90.4-91.6, beam 93.1-95.2; the nearest broken model,
+# no positional encoding, 0.614 / 56.0 / 59.5; no causal mask 3.51 / 0.1 / 0.5; no warm-up
+# 4.06 / 0.0 / 0.0. class and full: not measured yet (full: the issue's targets, Trevett's 1.67 / 36.5).
 THRESHOLDS: dict = {
-    "transformer_test_loss": {"fast": 2.0, "class": 1.0, "full": 1.67},    # check_below
-    "transformer_test_bleu": {"fast": 30.0, "class": 60.0, "full": 36.5},  # check_above (0-100)
-    "beam_test_bleu": {"fast": 30.0, "class": 60.0, "full": 36.5},         # check_above (0-100)
+    "transformer_test_loss": {"fast": 0.45, "class": 2.0, "full": 1.67},   # check_below
+    "transformer_test_bleu": {"fast": 75.0, "class": 30.0, "full": 36.5},  # check_above (0-100)
+    "beam_test_bleu": {"fast": 78.0, "class": 30.0, "full": 36.5},         # check_above (0-100)
 }
