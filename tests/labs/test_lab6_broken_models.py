@@ -25,7 +25,7 @@ from lab6_broken import BROKEN, LAB, MODEL_PARTS, TRAINED, expected, plan  # noq
 from labrun import assert_fails_exactly, run_master  # noqa: E402
 
 PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
-DATA_END = "check_helpers"  # data, vocabularies and loaders: shared by every run of a profile
+DATA_END = "data"  # data, vocabularies and loaders: shared by every run of a profile
 
 
 @pytest.fixture(scope="module")
