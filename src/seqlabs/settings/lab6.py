@@ -50,7 +50,7 @@ class Lab6Settings(TranslationSettings):
     length_alpha: float = 0.7           # length normalisation: score / length ** alpha
     beam_pairs: Optional[int] = 200     # test sentences decoded by beam search (None: all)
     compare_pairs: int = 200            # validation sentences whose BLEU is tracked per epoch
-    compare_seconds: Optional[float] = 120.0  # the GRU's training budget when shorter than the Transformer's
+    compare_seconds: Optional[float] = 200.0  # the GRU's training budget when shorter than the Transformer's
                                         # training time (None: the Transformer's whole time)
     gru_emb_dim: int = 64               # Lab 5's attention GRU (the comparison): embeddings
     gru_hid_dim: int = 128              # its encoder (per direction) and decoder GRU sizes
@@ -78,7 +78,9 @@ class Lab6Settings(TranslationSettings):
 # first beam_pairs sentences. Measured (docs/benchmarks.md "Lab 6"): fast reference over seeds
 # 1234, 1-8 loss 0.21-0.28, greedy BLEU 84.7-91.6, beam 87.0-95.2; the nearest broken model,
 # no positional encoding, 0.614 / 56.0 / 59.5; no causal mask 3.51 / 0.1 / 0.5; no warm-up
-# 4.06 / 0.0 / 0.0. class and full: not measured yet (full: the issue's targets, Trevett's 1.67 / 36.5).
+# 4.06 / 0.0 / 0.0. class on Multi30k, one run of the reference (seed 1234): test loss 1.667,
+# greedy BLEU 35.76 (1000 sentences), beam 38.01 (first 200); no broken model run in class yet, so
+# its bounds are loose. full: not run (the issue's targets, Trevett's 1.67 / 36.5).
 THRESHOLDS: dict = {
     "transformer_test_loss": {"fast": 0.45, "class": 2.0, "full": 1.67},   # check_below
     "transformer_test_bleu": {"fast": 75.0, "class": 30.0, "full": 36.5},  # check_above (0-100)
