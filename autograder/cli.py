@@ -1,4 +1,4 @@
-"""Command line: `autograder build | grade | demo | bundle | handgrade | export`.
+"""Command line: `autograder build | grade | demo | cluster certs | bundle | handgrade | export`.
 
 A thin layer over keyword-only Python functions whose defaults live with them:
 `autograder.assign.build_labs`, `autograder.grade.grade_submissions` and
@@ -54,10 +54,28 @@ def _grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         memory_mb=args.memory_mb,
         unfenced=args.unfenced,
-        release=args.release,
+        release=args.release, replace_earlier=args.replace,
         scheduler=args.scheduler,
+        tls=Path(args.tls) if args.tls else None,
+        dashboard=args.dashboard,
     )
     return 0 if result.ok else 1
+
+
+def _certs(args: argparse.Namespace) -> int:
+    from autograder.grade.cluster_tls import make_certs, recipe
+
+    try:
+        paths = make_certs(Path(args.dir), days=args.days)
+    except (OSError, ValueError) as err:
+        print(f"autograder cluster certs: {err}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(map(str, paths)) + " (give the scheduler, every worker and the coordinator "
+          "the same three files; keep the key away from everyone else)")
+    for role, line in zip(("scheduler", "each worker machine", "the coordinator"),
+                          recipe(Path(args.dir), host=args.host, port=args.port)):
+        print(f"{role}:\n  {line}" + (" --lab LAB --out OUT SUBMISSIONS" if line.startswith("autograder") else ""))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -113,10 +131,17 @@ def make_parser() -> argparse.ArgumentParser:
                        help="grade even where kernels cannot be fenced in (trusted submissions only)")
     grade.add_argument("--release", action="append", default=[], metavar="STUDENT",
                        help="give a student's blocks held for review the marks they were judged to earn")
+    grade.add_argument("--replace", action="store_true",
+                       help="start DIR's gradebook afresh: drop the students earlier runs graded there (named on "
+                       "stderr) instead of keeping them beside this run's")
     _condition_options(grade, "grade under")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the kernels on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local:N "
                        "for N worker processes on this machine (--workers is then unused); the key stays here")
+    grade.add_argument("--tls", metavar="DIR", default=None,
+                       help="the cluster's certificates (made by `autograder cluster certs DIR`) for a "
+                       "--scheduler tls://HOST:PORT")
+    grade.add_argument("--dashboard", action="store_true", help="print the Dask scheduler's dashboard link")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files or folders of them")
     grade.set_defaults(run=_grade)
 
@@ -126,6 +151,21 @@ def make_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="out/demo", metavar="DIR", help="where the gradebook goes")
     demo.set_defaults(run=_demo)
+
+    cluster = commands.add_parser("cluster", help="set up grading on a Dask cluster (certificates)",
+                                  description="Set up grading on a Dask cluster.")
+    cluster_commands = cluster.add_subparsers(dest="cluster_command", required=True, metavar="SUBCOMMAND")
+    certs = cluster_commands.add_parser(
+        "certs", help="make the TLS certificates the scheduler, the workers and the coordinator present",
+        description="Write ca.pem, cluster.pem and cluster-key.pem into DIR (a new folder): give the same "
+        "three files to `dask scheduler`/`dask worker` (--tls-ca-file, --tls-cert, --tls-key) and to "
+        "`autograder grade --tls DIR`.")
+    certs.add_argument("dir", metavar="DIR")
+    certs.add_argument("--days", type=int, default=365, help="how long they are valid (default: 365)")
+    certs.add_argument("--host", default="SCHEDULER_HOST",
+                       help="the scheduler's address, for the commands printed (default: a placeholder)")
+    certs.add_argument("--port", type=int, default=8786, help="the scheduler's port (default: 8786)")
+    certs.set_defaults(run=_certs)
 
     from autograder.instructor_cli import add_commands
 

@@ -35,22 +35,29 @@ def _handgrade(args: argparse.Namespace) -> int:
             for path in handgrade.export_sheets(Path(args.out), root=Path(args.root)):
                 print(f"wrote {path}")
             return 0
-        report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
-    except (handgrade.HandGradeError, FileNotFoundError) as err:
+        from autograder.grade.folder_lock import FolderBusy, FolderLock
+
+        with FolderLock(Path(args.out)):  # it rewrites the gradebook: not while a grading run writes it
+            report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
+    except (handgrade.HandGradeError, FileNotFoundError, FolderBusy) as err:
         return _fail(err)
     what = f"{report.changed} grades changed" if report.changed else "nothing changed (already imported)"
     print(f"{args.sheet}: {what}; {report.graded} answers graded by hand, {report.pending} pending")
     return 0
 
 
+INCOMPLETE = 3  # `autograder export`: the file is written, but the roster and the run do not match
+
+
 def _export(args: argparse.Namespace) -> int:
     from autograder.atomic import write_atomic
     from autograder.grade.export import ExportError, export
 
+    lost: list[str] = []
     try:
         text = export(args.format, Path(args.source), student=args.student,
                       roster=Path(args.roster) if args.roster else None, title=args.title,
-                      warn=lambda m: print(m, file=sys.stderr))
+                      warn=lambda m: print(m, file=sys.stderr), lost=lost)
     except (ExportError, OSError) as err:
         return _fail(err)
     if args.out == "-":
@@ -58,6 +65,12 @@ def _export(args: argparse.Namespace) -> int:
     else:
         write_atomic(Path(args.out), text)
         print(f"wrote {args.out}", file=sys.stderr)
+    if lost and not args.allow_missing:
+        where = "the export" if args.out == "-" else args.out
+        print(f"error: {where} is written but does not match the roster (see the warnings above), so the exit "
+              f"status is {INCOMPLETE}: fix the roster or grade the missing notebooks, or pass --allow-missing to "
+              "accept it", file=sys.stderr)
+        return INCOMPLETE
     return 0
 
 
@@ -98,5 +111,8 @@ def add_commands(commands) -> None:
     exp.add_argument("--student", help="the submission to report (gradescope, github; default: the only one)")
     exp.add_argument("--roster", metavar="CSV", help="student -> LMS ids (columns: student, name, id, "
                      "sis_user_id, sis_login_id, section, username, id_number, email)")
+    exp.add_argument("--allow-missing", action="store_true",
+                     help="exit 0 even when roster students have no submission or graded students are not in the "
+                     f"roster (default: the file is written and the exit status is {INCOMPLETE})")
     exp.add_argument("--title", help="the Canvas assignment ('Lab 0 (1234)') or Moodle grade item (default: the lab)")
     exp.set_defaults(run=_export)

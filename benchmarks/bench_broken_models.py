@@ -4,7 +4,7 @@ For each lab and profile, runs the master in-process (record mode, embedded
 data) as it is and with each catalogued bug planted, judges it with the
 committed key, and prints the trained-result values, the blocks that failed
 and whether that is what the catalogue expects. The bounds in
-``src/seqlabs/settings/lab1.py`` / ``lab4.py`` are set from these figures.
+``src/seqlabs/settings/lab1.py`` / ``lab4.py`` / ``lab6.py`` are set from these figures.
 
     python benchmarks/bench_broken_models.py --lab lab1 --profile fast class --fresh-key
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests" / "labs"))
 
 from labrun import judge_emitted, key_from_events, run_master  # noqa: E402
 
-CATALOGUES = {"lab1": "lab1_broken", "lab4": "lab4_broken"}
+CATALOGUES = {"lab1": "lab1_broken", "lab4": "lab4_broken", "lab6": "lab6_broken"}
 
 
 def cpu_seconds() -> float:

@@ -9,7 +9,7 @@ import torch
 
 from autograder import tally
 from autograder.checks import check, check_above, check_agreement, check_below
-from autograder.marks import init, marks
+from autograder.blocks import init, marks
 from autograder.tokens import make_token
 
 LAB = "lab0"

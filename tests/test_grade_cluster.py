@@ -253,13 +253,19 @@ def decode_all(key_text: bytes):
     return {cid: np.asarray(decode(c["value"])).tolist() for cid, c in key["checks"].items()}
 
 
+def _grading(key, student_prefix: str) -> bool:
+    """Is ``key`` a grading job's (``("grade", student, nonce)``) for a student whose name starts so?"""
+    return isinstance(key, tuple) and key[0] == "grade" and str(key[1]).startswith(student_prefix)
+
+
 def _killer(local, *, prefix: str, kills: int, after_s: float, killed: list):
-    """Kill (SIGKILL) the worker process running a task whose key starts with ``prefix``, ``kills`` times."""
+    """Kill (SIGKILL) the worker process running the job of a student whose name starts with ``prefix``,
+    ``kills`` times."""
     def loop():
         deadline = time.monotonic() + 240
         while len(killed) < kills and time.monotonic() < deadline:
             busy = [(ws, [ts.key for ts in ws.processing]) for ws in list(local.scheduler.workers.values())]
-            target = next(((ws, keys) for ws, keys in busy if any(k.startswith(prefix) for k in keys)), None)
+            target = next(((ws, keys) for ws, keys in busy if any(_grading(k, prefix) for k in keys)), None)
             if target is None:
                 time.sleep(0.1)
                 continue
@@ -298,7 +304,7 @@ def test_a_worker_killed_mid_batch_loses_no_submission(cluster, root, tmp_path, 
             for i in range(4)}  # four different notebooks: four cache entries
     paths = fx.write(tmp_path / "subs", slow)
     killed: list = []
-    thread = _killer(local, prefix="grade-kill", kills=1, after_s=2.0, killed=killed)
+    thread = _killer(local, prefix="kill", kills=1, after_s=2.0, killed=killed)
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root, timeout=120,
                             scheduler=local.scheduler_address)
     thread.join(timeout=5)
@@ -328,18 +334,19 @@ def _assert_no_orphans(label: str) -> None:
 
 @pytest.mark.slow
 def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, root, tmp_path):
-    """Is a submission whose every worker dies given up after the allowed tries, the batch completing?"""
+    """Is a submission whose every worker dies given up after the allowed tries, the batch completing on the
+    others, with a non-zero exit (the grader's failure, not the notebook's) and the row left out of the cache?"""
     local, _ = cluster
     _wait_for_workers(local)
     poison = fx.with_cell(fx.read(root, "solution"), "q1_tests", "import time\ntime.sleep(120)")
     paths = fx.write(tmp_path / "subs", {"poison": poison, "honest": fx.read(root, "solution")})
     killed: list = []
-    thread = _killer(local, prefix="grade-poison", kills=2, after_s=1.0, killed=killed)
+    thread = _killer(local, prefix="poison", kills=2, after_s=1.0, killed=killed)
     run = grade_submissions(lab=fx.LAB, submissions=paths, out=tmp_path / "out", root=root, timeout=180,
                             scheduler=local.scheduler_address)
     thread.join(timeout=5)
     assert len(killed) == 2
-    assert run.ok, run.error
+    assert not run.ok and "poison" in run.error, run.error
     by = {r["student"]: r for r in run.results}
     assert (by["honest"]["status"], by["honest"]["score"]) == ("graded", by["honest"]["max_score"])
     assert by["poison"]["status"] == "error" and by["poison"]["score"] == 0
@@ -351,7 +358,8 @@ def test_a_submission_that_keeps_killing_workers_becomes_an_error_row(cluster, r
 
 @pytest.mark.slow
 def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
-    """Does `autograder grade --scheduler local:1` grade, write the gradebook and exit 0?"""
+    """Does `autograder grade --scheduler local:1` check its worker, grade, write the gradebook and exit 0, the
+    local cluster speaking TLS?"""
     from autograder.cli import main
 
     paths = fx.write(tmp_path / "subs", {"alice": fx.read(root, "solution")})
@@ -363,36 +371,7 @@ def test_the_command_line_grades_on_a_local_cluster(root, tmp_path, capsys):
     rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
     assert [(r["student"], r["status"], r["score"] == r["max_score"] != "0") for r in rows] == [
         ("alice", "graded", True)]
-    assert "per worker: 127.0.0.1:" in capsys.readouterr().err
-
-
-
-
-def test_the_deployment_files_say_what_works(repo_root):
-    """Do the Kubernetes manifest and the Slurm script parse, with `dask` options that exist and agree?"""
-    import ast
-
-    import yaml
-    from distributed.cli.dask_scheduler import main as scheduler_cli
-    from distributed.cli.dask_worker import main as worker_cli
-
-    deploy = repo_root / "docs" / "deploy"
-    docs = list(yaml.safe_load_all((deploy / "kubernetes.yaml").read_text()))
-    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
-    assert set(by) == {("Namespace", "seqlabs-grading"), ("Deployment", "dask-scheduler"),
-                       ("Service", "dask-scheduler"), ("Deployment", "dask-worker"),
-                       ("NetworkPolicy", "dask-worker-egress")}
-    service = by["Service", "dask-scheduler"]
-    scheduler = by["Deployment", "dask-scheduler"]["spec"]["template"]
-    worker = by["Deployment", "dask-worker"]["spec"]["template"]
-    assert service["spec"]["selector"] == scheduler["metadata"]["labels"]
-    (s_cmd,), (w_cmd,) = ([c["command"] for c in t["spec"]["containers"]] for t in (scheduler, worker))
-    assert s_cmd[:2] == ["dask", "scheduler"] and w_cmd[:2] == ["dask", "worker"]
-    scheduler_cli.make_context("dask scheduler", s_cmd[2:])  # click refuses an unknown option
-    worker_cli.make_context("dask worker", w_cmd[2:])
-    port = service["spec"]["ports"][0]["port"]
-    assert w_cmd[2] == f"tcp://{service['metadata']['name']}:{port}" and str(port) in s_cmd
-    assert cl.parse_scheduler(w_cmd[2])[0] == "address"
-    assert "--nthreads" in w_cmd and w_cmd[w_cmd.index("--nthreads") + 1] == "1"
-    ast.parse((deploy / "slurm_grade.py").read_text())
-    assert (deploy / "Dockerfile.worker").read_text().count("constraints.txt") >= 2
+    err = capsys.readouterr().err
+    assert "per worker: 127.0.0.1:" in err
+    # Checked before grading, and on TLS: another user of this machine cannot reach this run's scheduler.
+    assert "note: worker tls://127.0.0.1:" in err and "fence ok" in err

@@ -123,14 +123,21 @@ def attacks(root: Path) -> dict[str, nbformat.NotebookNode]:
         "def logistic_gradient(w, X, y):\n    return np.full_like(w, np.nan)  # a NaN loss")
 
     # -- harm: a classmate, the host, leftovers, the key (solution: must keep full marks) --
+    # It looks for another kernel's connection file (JSON with its signing "key") anywhere in /tmp and /dev/shm
+    # (a venv installed under /tmp is visible there, read-only: its kernelspec's kernel.json is no secret), for
+    # any process but its fence's PID 1 (root, which it cannot signal), and stops every process it can.
     out["saboteur"] = fx.with_cell(solution, "setup", (
-        "import glob, os, signal\n"
-        "_files = [f for f in glob.glob('/tmp/**/kernel*.json', recursive=True) + glob.glob('/dev/shm/*')"
-        " if not f.startswith('/tmp/.kernel/')]\n"
+        "import glob, json, os, signal\n"
+        "def _connection(f):\n"
+        "    try:\n        return 'key' in json.load(open(f))\n    except Exception:\n        return False\n"
+        "_files = [f for f in glob.glob('/tmp/**/kernel*.json', recursive=True) + glob.glob('/dev/shm/**/*', recursive=True)"
+        " if not f.startswith('/tmp/.kernel/') and _connection(f)]\n"
         "_pids = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]\n"
+        "_stopped = []\n"
         "for _pid in _pids:\n"
-        "    try:\n        os.kill(_pid, signal.SIGSTOP)\n    except OSError:\n        pass\n"
-        "if _files or _pids:\n    print('found', _files[:5], _pids[:5]); os._exit(3)"))
+        "    try:\n        os.kill(_pid, signal.SIGSTOP); _stopped.append(_pid)\n    except OSError:\n        pass\n"
+        "_strangers = [p for p in _pids if p != 1]\n"
+        "if _files or _stopped or _strangers:\n    print('found', _files[:5], _stopped[:5], _strangers[:5]); os._exit(3)"))
     return out
 
 

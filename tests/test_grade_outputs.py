@@ -129,3 +129,27 @@ def test_junit_has_a_case_per_block(run, key):
     assert suites["release"].get("failures") == str(len(key["blocks"]))
     assert suites["solution"].get("failures") == "0"
     assert suites["not_json"].get("errors") == str(len(key["blocks"]))
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664), (0o000, 0o664),
+                                         (0o077, 0o600)])
+def test_outputs_take_the_umask_and_are_never_world_writable(tmp_path, umask, mode):
+    """Does a written output get the mode the umask gives (group-readable under 022/027), never o+w?"""
+    saved = os.umask(umask)
+    try:
+        outputs.write_atomic(tmp_path / "gradebook.csv", "x\n")
+        outputs.replace_all([(tmp_path / "feedback" / "alice.html", "<p>\n")])
+    finally:
+        os.umask(saved)
+    assert oct((tmp_path / "gradebook.csv").stat().st_mode & 0o777) == oct(mode)
+    assert oct((tmp_path / "feedback" / "alice.html").stat().st_mode & 0o777) == oct(mode)
+
+
+def test_a_graded_folder_is_readable_by_the_course_group(run):
+    """Is every file of a grading run group-readable under this process's umask (022 here) and not o+w?"""
+    from autograder.atomic import current_umask
+
+    expected = 0o666 & ~current_umask() & ~0o002
+    files = [p for p in run.out.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == expected for p in files), {
+        str(p.relative_to(run.out)): oct(p.stat().st_mode & 0o777) for p in files}

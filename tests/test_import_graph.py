@@ -63,3 +63,35 @@ def test_one_module_owns_the_lab_layout():
                     "strip_hidden_tests", "auto_points"}:
                 owners.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
     assert owners and all(where == ["lab.py"] for where in owners.values()), owners
+
+
+# What the course library may load of the grader: the leaf modules it uses, and the package's light __init__.
+SEQLABS_MAY_LOAD = {"autograder", "autograder.values", "autograder.mode", "autograder.conditions"}
+
+
+def autograder_modules_loaded_by(statement: str) -> set[str]:
+    """The ``autograder`` modules a fresh interpreter has loaded after running ``statement``."""
+    import subprocess
+    import sys
+
+    code = f"{statement}\nimport sys\nprint(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'autograder')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=PACKAGE.parent)
+    return set(done.stdout.split())
+
+
+@pytest.mark.parametrize("module", ["seqlabs.metrics", "seqlabs.profiles", "seqlabs.plots", "seqlabs.gradcheck",
+                                    "seqlabs.training"])
+def test_the_course_library_loads_no_tally_marks_or_grader(module):
+    """Does importing a seqlabs module load only the grader's leaf modules (no tally, marks, checks, grade)?"""
+    loaded = autograder_modules_loaded_by(f"import {module}")
+    assert "autograder.values" in loaded or "autograder.mode" in loaded, loaded  # the check sees what it judges
+    assert loaded <= SEQLABS_MAY_LOAD, f"import {module} loads {sorted(loaded - SEQLABS_MAY_LOAD)}"
+
+
+def test_the_notebook_api_is_there_on_first_use():
+    """Does `import autograder` still give init, marks, check, ... (loaded when first used)?"""
+    loaded = autograder_modules_loaded_by(
+        "import autograder\nassert callable(autograder.marks) and callable(autograder.init)\n"
+        "from autograder import check, summary, MIME, verify\nassert autograder.marks.__name__ == 'marks'")
+    assert {"autograder.blocks", "autograder.checks", "autograder.tally"} <= loaded

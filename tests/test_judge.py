@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from autograder import checks, events, tally, values
 from autograder.judge import BLOCK_NOT_RUN, NOT_REPORTED, judge_check, judge_events, judge_report
-from autograder.marks import init, marks
+from autograder.blocks import init, marks
 from autograder.tokens import make_token
 
 LAB = "lab0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from autograder import display, events, tally
-from autograder.marks import init, marks, summary
+from autograder.blocks import init, marks, summary
 
 
 @pytest.fixture(autouse=True)

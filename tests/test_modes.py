@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder import events, mode, tally
-from autograder.marks import init, marks
+from autograder.blocks import init, marks
 
 
 pytestmark = pytest.mark.usefixtures("fresh_autograder")
@@ -139,7 +139,7 @@ def test_blocks_emit_block_events_in_record_and_grade(monkeypatch, which, capsys
 
 
 def test_summary_outside_student_mode_says_it_is_not_a_mark(monkeypatch, capsys):
-    from autograder.marks import summary
+    from autograder.blocks import summary
 
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     init("lab0")

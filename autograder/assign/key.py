@@ -13,6 +13,8 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader import utils as nbg
 
+from autograder.assign.answered import (check_answered_release, check_answered_values, check_hidden_blocks,
+                                        check_uses)
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.validate import static_check_ids
@@ -47,8 +49,15 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
         if entry["block"] is not None:
             blocks[entry["block"]]["checks"].append(cid)
     _check_coverage(source, checks, visible)
-    check_deterministic(source, checks, stripped, profile)
+    answered = stripped is not full  # the release as a correct student runs it (a master without hidden tests is)
+    if answered:
+        check_answered_release(source, full, stripped)
+    check_deterministic(source, checks, stripped, profile, hidden_tests=answered)
     _check_reference_passes(source, checks, blocks, conditions)
+    if answered:
+        check_answered_values(source, stripped, checks, profile)
+    check_hidden_blocks(source, full, stripped, checks)
+    check_uses(source, full)
     _check_points(source, cell_points)
     manual = {grade_id_of(c): {"points": _number(c.metadata.nbgrader["points"])}
               for c in source.cells if nbg.is_grade(c) and nbg.is_solution(c)}
@@ -58,7 +67,8 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
 
 def check_record_run(source: NotebookNode, run: ExecutedNotebook) -> None:
     """Raise ``BuildError`` for the first cell that raised, or marks block that failed, in a record run."""
-    fix = "the master must run top to bottom without errors in record mode (in the conditions of the build)"
+    fix = ("the master must run top to bottom without errors in record mode (in the conditions of the build): "
+           "run it in Jupyter with SEQLABS_PROFILE set to the build's profile to see the traceback, and fix the cell")
     for error in run.errors:
         cell = source.cells[error.index]
         raise BuildError(f"the cell raised {error.ename}: {error.evalue}", fix,
@@ -112,14 +122,17 @@ def _check_coverage(source, checks, visible) -> None:
                              "make the check run in the master (not behind an if, a try or an early return), "
                              "or delete it", index=index, grade_id=grade_id_of(source.cells[index]))
     for cid in visible - set(checks):
-        raise BuildError(f"check {cid!r} ran only without the hidden tests: the master is not deterministic",
-                         "seed every random number generator the lab uses")
+        raise BuildError(f"check {cid!r} ran only without the hidden tests: the master does not run the same "
+                         "code with and without them",
+                         "seed every random number generator the lab uses, and keep visible cells from testing "
+                         "what the hidden tests define (the release runs without them)")
 
 
-def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str) -> None:
+def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str, *, hidden_tests: bool = False) -> None:
     """A token check must give the same value in another run of the master (within its tolerance), or its
     token would accept a value the next run does not give. ``rerun``: the record run without hidden tests,
-    or a grade-mode run of the master (its reports carry the values)."""
+    or a grade-mode run of the master (its reports carry the values). ``hidden_tests``: ``rerun`` is the run
+    without them, where a hidden test that changes what a visible cell uses also changes the value."""
     from autograder import values
     from autograder.judge import judge_check
 
@@ -130,9 +143,11 @@ def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str) -
                 continue
             ok, _ = judge_check(entry, values.decode(event["value"]), profile=profile)
             if not ok:
+                also = ("; and keep the hidden tests from changing what visible cells use (give them their own "
+                        "copies and generators): the release runs without them") if hidden_tests else ""
                 raise BuildError(f"check {event['check']!r} recorded different values in two runs of the master",
                                  "seed every random number generator the value depends on "
-                                 "(seqlabs.seeding), or check a deterministic value",
+                                 f"(seqlabs.seeding), or check a deterministic value{also}",
                                  index=index, grade_id=grade_id_of(source.cells[index]))
 
 

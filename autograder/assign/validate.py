@@ -61,7 +61,8 @@ def _check_metadata(cell: NotebookNode, index: int) -> None:
         MetadataValidator().validate_cell(cell)
     except ValidationError as error:
         raise BuildError(f"invalid nbgrader metadata: {error}",
-                         "fix the cell in the Create Assignment toolbar (grade_id, points, cell kind)",
+                         "fix the cell's type, ID (grade_id) and points in the Create Assignment sidebar, or its "
+                         "metadata.nbgrader (docs/instructor-guide.md §1)",
                          index=index, grade_id=gid) from None
 
 
@@ -85,8 +86,21 @@ def _check_region(cell, index, begin, end, kind, is_kind) -> None:
                          index=index, grade_id=grade_id_of(cell))
     if begin in cell.source and not is_kind(cell):
         raise BuildError(f"'### {begin}' region in a cell that is not a {kind} cell",
-                         f"mark the cell as a {kind} cell in the Create Assignment toolbar",
-                         index=index, grade_id=grade_id_of(cell))
+                         _region_fix(cell, begin, end, kind), index=index, grade_id=grade_id_of(cell))
+
+
+def _region_fix(cell: NotebookNode, begin: str, end: str, kind: str) -> str:
+    """A region in the wrong kind of cell: in a cell nbgrader already gives another role (a test or
+    read-only cell), the delimiters are the mistake; in a plain cell, the missing role may be."""
+    delete = f"delete the '### {begin}' and '### {end}' lines"
+    if begin == REGIONS[0][0]:
+        if nbg.is_grade(cell) or nbg.is_locked(cell):
+            return (f"{delete} (a test or read-only cell holds no answer; the answer goes in an "
+                    "'Autograded answer' cell above it)")
+    elif nbg.is_solution(cell) or nbg.is_locked(cell):
+        return f"move the hidden tests into the 'Autograder tests' cell below, or {delete}"
+    return (f"{delete}, or, if the cell is meant to be one, make it a {kind} cell in the Create Assignment "
+            "sidebar (or set its metadata, docs/instructor-guide.md §1)")
 
 
 def _check_setup_cell(nb: NotebookNode, lab: str) -> None:
@@ -95,13 +109,16 @@ def _check_setup_cell(nb: NotebookNode, lab: str) -> None:
     if len(found) != 1:
         problem = ("no setup cell calls" if not found else f"cells {[i + 1 for i in found]} all call") \
             + f' autograder.init("{lab}")'
-        raise BuildError(problem, f'put `import autograder` and `autograder.init("{lab}")` (no tokens: '
-                         "the build adds them) in one locked cell at the top", index=found[1] if found else None)
+        fix = (f'keep one autograder.init("{lab}") call, in the locked setup cell at the top, and delete the '
+               "others" if found else f'put `import autograder` and `autograder.init("{lab}")` (no tokens: the '
+               "build adds them) in one locked cell at the top (a call naming another lab does not count)")
+        raise BuildError(problem, fix, index=found[1] if found else None)
     index = found[0]
     cell = nb.cells[index]
     if not nbg.is_locked(cell) or nbg.is_solution(cell) or nbg.is_grade(cell):
         raise BuildError("the setup cell is not a read-only (locked) nbgrader cell",
-                         "mark it 'Read-only' in the Create Assignment toolbar so the grader restores it",
+                         "make it 'Read-only' in the Create Assignment sidebar (metadata.nbgrader.locked: true) so "
+                         "the grader restores it",
                          index=index, grade_id=grade_id_of(cell))
 
 

@@ -22,6 +22,7 @@ from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
 from autograder.atomic import write_atomic
 from autograder.grade import fence, holds, outputs
 from autograder.grade.discover import digest, discover, read_regular
+from autograder.grade.folder_lock import FolderLock
 from autograder.grade.progress import Progress
 from autograder.grade.submission import Lab, grade_one
 
@@ -176,7 +177,8 @@ async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, prog
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       conditions: Conditions = Conditions(), workers: int | None = None,
                       timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
-                      release: list[str] = (), scheduler: str | None = None) -> GradeRun:
+                      release: list[str] = (), scheduler: str | None = None, tls: Path | None = None,
+                      dashboard: bool = False, replace_earlier: bool = False) -> GradeRun:
     """Grade ``submissions`` (.ipynb files or folders of them) for ``lab`` into ``out``.
 
     ``workers`` kernels run at once (default: the number of cores); ``timeout``
@@ -196,17 +198,25 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     blocks held for review (``autograder.grade.holds``) get their marks.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
     cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
-    this process still restores, judges and writes, and the key stays here.
+    this process still restores, judges and writes, and the key stays here;
+    ``tls`` is the folder of certificates for a ``tls://`` scheduler, and each
+    worker, not this host, must be able to fence (``cluster_check``);
+    ``dashboard`` prints the scheduler's dashboard link.
     Returns ``GradeRun`` with ``ok`` false only when the grader itself failed
     (missing key, unwritable ``out``, a kernel that would not start): a
     notebook that loops, crashes or cheats still gets its row. Outputs are
-    written all at once or not at all (``atomic.replace_all``).
+    written all at once or not at all (``atomic.replace_all``). One run at a
+    time writes ``out`` (``folder_lock``: another is refused, naming the holder),
+    and its gradebook keeps the students earlier runs graded there
+    (``outputs.earlier_rows``), unless ``replace_earlier`` drops them (named in the log).
     """
     started = time.perf_counter()
     out = Path(out)
     write_s = 0.0
     timeout = timeout or conditions.time_limit_s
-    why = fence.available() or fence.path_problem(conditions.data_dir)
+    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
+    # On a cluster the workers fence, and each one is checked (cluster_check) before it grades.
+    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
     if why and not unfenced:
         error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
                  "the fence lets it read other submissions and write to the host; pass --unfenced "
@@ -217,17 +227,31 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
     try:
         if scheduler:
-            from autograder.grade.cluster import parse_scheduler
+            from autograder.grade.cluster import check_tls
 
-            parse_scheduler(scheduler)  # a bad address fails before anything runs
+            check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
         spec = load_lab(lab, Path(root), conditions)
         subs = discover([Path(s) for s in submissions], lab=lab)
         _check_writable(out)
         spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
                        fenced=not unfenced)
+        lock = FolderLock(out)
     except (OSError, ValueError) as err:
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
+    try:
+        earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
+                                                students=[s.student for s in subs], replace=replace_earlier)
+    except ValueError as err:
+        lock.release()
+        logger.error("%s", err)
+        return GradeRun(ok=False, out=out, error=str(err))
+    if dropped:
+        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
+                       "feedback pages are removed", out, ", ".join(dropped))
+    elif earlier:
+        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
+                    out, len(earlier))
     for note in ignored_shell_settings(conditions):
         logger.info("%s", note)
     if not subs:
@@ -240,12 +264,13 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         if scheduler:
             from autograder.grade import cluster
 
-            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, **todo))
+            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, tls=Path(tls) if tls
+                                                         else None, dashboard=dashboard, **todo))
         else:
             results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
-                          results=results, released=spec.released)
+                          results=results, released=spec.released, earlier=earlier, dropped=dropped)
         write_s = time.perf_counter() - t0
     except OSError as err:  # a full disk, a vanished or read-only folder: nothing was replaced
         why = (f"could not write the results into {out}: {err.strerror or err}"
@@ -260,6 +285,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
                         wall_s=time.perf_counter() - started, write_s=write_s)
     finally:
         progress.close()
+        lock.release()
     results.sort(key=lambda r: r["student"])
     failed = [r["student"] for r in results if r["grader_failed"]]
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,

@@ -12,7 +12,10 @@ The roster (optional) maps the grader's student ids (submission file names)
 to the LMS's: a CSV with a ``student`` column and any of ``name``, ``id``,
 ``sis_user_id``, ``sis_login_id``, ``section`` (Canvas), ``username``,
 ``id_number``, ``email`` (Moodle). Without one, the student id is used as
-Canvas's SIS Login ID and Moodle's username.
+Canvas's SIS Login ID and Moodle's username. A roster with a column not in
+that list, a student listed twice, or a graded student's row without any id
+the LMS matches on is refused; roster students with no submission and graded
+students not in the roster are warned about (``roster_gaps``; the CLI exits 3).
 
 * Canvas (Grades → Import): the columns of Canvas's gradebook export,
   ``Student, ID, SIS User ID, SIS Login ID, Section, <assignment>``, then a
@@ -44,6 +47,7 @@ CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_COLUMNS = ["Username", "ID number", "Email address"]
 ROSTER_FIELDS = ("name", "id", "sis_user_id", "sis_login_id", "section", "username", "id_number", "email")
 FORMATS = ("canvas", "moodle", "gradescope", "github")
+LMS_IDS = {"canvas": ("id", "sis_user_id", "sis_login_id"), "moodle": ("username", "id_number", "email")}
 
 
 class ExportError(Exception):
@@ -63,7 +67,13 @@ def load_run(folder: Path) -> dict[str, Any]:
 
 
 def load_roster(path: Path | None) -> dict[str, dict[str, str]]:
-    """``{student: {field: value}}`` from a roster CSV ({} without one)."""
+    """``{student: {field: value}}`` from a roster CSV ({} without one).
+
+    Refused, naming the row or column and the fix, before anything is
+    exported: a column this export does not know (a misspelt id column would
+    leave every student's row without the id the LMS matches on), and a student
+    listed twice.
+    """
     if path is None:
         return {}
     with Path(path).open(newline="", encoding="utf-8-sig") as f:
@@ -72,11 +82,20 @@ def load_roster(path: Path | None) -> dict[str, dict[str, str]]:
         if "student" not in fields:
             raise ExportError(f"{path}: row 1 has no 'student' column; the roster needs 'student' "
                               f"(the submission's id) and any of {', '.join(ROSTER_FIELDS)}")
-        roster = {}
-        for row in reader:
+        unknown = [h for h in fields if h not in ("student", *ROSTER_FIELDS)]
+        if unknown:
+            raise ExportError(f"{path}: unknown column(s) {', '.join(map(repr, unknown))} in row 1 (known: student, "
+                              f"{', '.join(ROSTER_FIELDS)}); rename each to the field it holds (a Canvas login is "
+                              "'sis_login_id', a Moodle login 'username') or delete it, and export again")
+        roster: dict[str, dict[str, str]] = {}
+        for number, row in enumerate(reader, start=2):
             clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            if clean.get("student"):
-                roster[clean["student"]] = clean
+            student = clean.get("student")
+            if student and student in roster:
+                raise ExportError(f"{path}: row {number} lists student {student!r} again (first in row "
+                                  f"{roster[student]['row']}); keep one row per student and export again")
+            if student:
+                roster[student] = {**clean, "row": str(number)}
     return roster
 
 
@@ -88,20 +107,45 @@ def _warn_pending(data: Mapping[str, Any], warn) -> None:
              f"{' ...' if len(pending) > 5 else ''}; see `autograder handgrade`")
 
 
-def _missing_from_roster(data, roster, warn) -> None:
-    if roster:
-        missing = [r["student"] for r in data["submissions"] if r["student"] not in roster]
-        if missing:
-            warn(f"note: not in the roster (exported with the grader's id): {', '.join(missing)}")
+def _check_ids(data, roster, lms: str, roster_path: str) -> None:
+    """Refuse a roster row, of a student this run graded, that has none of the ids ``lms`` matches on."""
+    needed = LMS_IDS[lms]
+    blank = [p for r in data["submissions"] if (p := roster.get(r["student"])) and not any(p.get(f) for f in needed)]
+    if blank:
+        rows = ", ".join(f"row {p['row']} ({p['student']})" for p in blank)
+        raise ExportError(f"{roster_path}: {rows} has none of {', '.join(needed)}, the ids {lms.title()} matches "
+                          f"students on, so {lms.title()} could not place the grade; fill one in each row and "
+                          "export again")
 
 
-def _checked_roster(data: Mapping[str, Any], roster: Mapping[str, Mapping[str, str]] | None,
-                    warn) -> Mapping[str, Mapping[str, str]]:
-    """The roster (``{}`` when none), after the warnings every LMS export gives: pending marks, and
-    students the roster does not list."""
+def roster_gaps(data: Mapping[str, Any], roster: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """What an export with a roster would lose, one line each: roster students with no submission in the run
+    (the file has no row for them), and graded students the roster does not list (their row carries the
+    grader's id only). Empty without a roster."""
+    if not roster:
+        return []
+    graded = {r["student"] for r in data["submissions"]}
+    gaps = []
+    absent = sorted(set(roster) - graded)
+    if absent:
+        gaps.append(f"{len(absent)} roster student(s) have no submission in this run, so no grade: "
+                    f"{', '.join(absent)} (grade their notebooks into this folder, or enter their grades in the LMS)")
+    unlisted = sorted(graded - set(roster))
+    if unlisted:
+        gaps.append(f"{len(unlisted)} graded student(s) are not in the roster, so their rows carry the grader's id "
+                    f"only: {', '.join(unlisted)} (add them to the roster, or check the submission's file name)")
+    return gaps
+
+
+def _checked_roster(data: Mapping[str, Any], roster: Mapping[str, Mapping[str, str]] | None, warn, *,
+                    lms: str, roster_path: str = "the roster") -> Mapping[str, Mapping[str, str]]:
+    """The roster (``{}`` when none), after the checks and warnings every LMS export gives: pending marks,
+    rows without the LMS's ids (refused), and what the export loses (``roster_gaps``, warned)."""
     roster = roster or {}
     _warn_pending(data, warn)
-    _missing_from_roster(data, roster, warn)
+    _check_ids(data, roster, lms, roster_path)
+    for gap in roster_gaps(data, roster):
+        warn(f"warning: {gap}")
     return roster
 
 
@@ -112,9 +156,9 @@ def _csv(rows: list[list[str]]) -> str:
 
 
 def canvas_csv(data: Mapping[str, Any], *, assignment: str | None = None,
-               roster: Mapping[str, Mapping[str, str]] | None = None, warn=print) -> str:
+               roster: Mapping[str, Mapping[str, str]] | None = None, warn=print, roster_name: str = "the roster") -> str:
     """Canvas's gradebook import CSV: its five student columns, the assignment, a Points Possible row."""
-    roster, title = _checked_roster(data, roster, warn), assignment or data["lab"]
+    roster, title = _checked_roster(data, roster, warn, lms="canvas", roster_path=roster_name), assignment or data["lab"]
     maximum = max((r["totals"]["total_max"] for r in data["submissions"]), default=0.0)
     rows = [CANVAS_COLUMNS + [title], ["Points Possible", "", "", "", "", num(maximum)]]
     for r in data["submissions"]:
@@ -138,9 +182,9 @@ def _summary(r: Mapping[str, Any]) -> str:
 
 
 def moodle_csv(data: Mapping[str, Any], *, item: str | None = None,
-               roster: Mapping[str, Mapping[str, str]] | None = None, warn=print) -> str:
+               roster: Mapping[str, Mapping[str, str]] | None = None, warn=print, roster_name: str = "the roster") -> str:
     """A CSV for Moodle's grade import: user identifiers, the grade item, a feedback column."""
-    roster, title = _checked_roster(data, roster, warn), item or data["lab"]
+    roster, title = _checked_roster(data, roster, warn, lms="moodle", roster_path=roster_name), item or data["lab"]
     rows = [MOODLE_COLUMNS + [title, "Feedback"]]
     for r in data["submissions"]:
         p = roster.get(r["student"], {})
@@ -206,13 +250,21 @@ def github_classroom_results(data: Mapping[str, Any], *, student: str | None = N
 
 
 def export(fmt: str, folder: Path, *, student: str | None = None, roster: Path | None = None,
-           title: str | None = None, warn=print) -> str:
-    """The file contents of ``fmt`` (one of ``FORMATS``) for the run in ``folder``."""
+           title: str | None = None, warn=print, lost: list[str] | None = None) -> str:
+    """The file contents of ``fmt`` (one of ``FORMATS``) for the run in ``folder``.
+
+    ``lost``, when given, receives one line per way the export loses a student
+    (``roster_gaps``), so a caller can fail on it (the CLI's exit status 3).
+    """
     data = load_run(folder)
-    if fmt == "canvas":
-        return canvas_csv(data, assignment=title, roster=load_roster(roster), warn=warn)
-    if fmt == "moodle":
-        return moodle_csv(data, item=title, roster=load_roster(roster), warn=warn)
+    if fmt in LMS_IDS:
+        table = load_roster(roster)
+        if lost is not None:
+            lost += roster_gaps(data, table)
+        where = dict(roster=table, warn=warn, roster_name=str(roster))
+        if fmt == "canvas":
+            return canvas_csv(data, assignment=title, **where)
+        return moodle_csv(data, item=title, **where)
     if fmt == "gradescope":
         return json.dumps(gradescope_results(data, student=student), indent=1, ensure_ascii=False) + "\n"
     if fmt == "github":

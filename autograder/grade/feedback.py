@@ -54,8 +54,10 @@ def check_text(check: Mapping[str, Any]) -> str:
 
 
 def block_lines(block: Mapping[str, Any]) -> list[str]:
-    """A block's verdict as plain lines: the error (if any), then ``✓/✘ <check> — <text>`` per check."""
-    lines = [str(block["error"])] if block.get("error") else []
+    """A block's verdict as plain lines: the ``uses`` note and the error (if any), then ``✓/✘ <check> — <text>``
+    per check."""
+    lines = [str(block["note"])] if block.get("note") else []  # "uses your X, which failed above: fix it first"
+    lines += [str(block["error"])] if block.get("error") else []
     lines += [f"{'✓' if c['ok'] else '✘'} {cid} — {check_text(c)}" for cid, c in block["checks"].items()]
     return lines
 
@@ -123,7 +125,7 @@ def _verdict(block_ids: list[str], blocks: Mapping[str, Any]) -> str:
         items = "".join(f'<li class="{"ok" if c["ok"] else "bad"}">{"✓" if c["ok"] else "✘"} '
                         f"<code>{_esc(cid)}</code> — {_esc(check_text(c))}</li>"
                         for cid, c in block["checks"].items())
-        error = f'<p class="bad">{_esc(block["error"])}</p>' if block.get("error") else ""
+        error = "".join(f'<p class="bad">{_esc(block[k])}</p>' for k in ("note", "error") if block.get(k))
         parts.append(f'<p class="{css}"><b>{mark} {_esc(b)}</b> [{num(block["earned"])}/{num(block["points"])} '
                      f"marks]</p>{error}<ul>{items}</ul>")
     return f'<div class="verdict {"ok" if all_ok else "bad"}"><b>Grade</b>{"".join(parts)}</div>'

@@ -119,28 +119,69 @@ def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
     return json.loads(key_path.read_text(encoding="utf-8")), released
 
 
+def earlier_rows(out: Path, *, lab: str, key_hash: str, conditions: Conditions, students: Iterable[str],
+                 replace: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """``(rows, dropped)``: the rows of earlier runs in ``out`` to keep beside this run's ``students``, or, with
+    ``replace``, none, and the students that drops.
+
+    One folder holds one gradebook: a section graded after another joins it
+    (a student graded again takes the new row). Rows judged for another lab,
+    other conditions or another key cannot share a gradebook with this run's:
+    ``ValueError`` names them and the fixes, before any kernel runs.
+    """
+    path = Path(out) / "results.json"
+    if not path.is_file():
+        return [], []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [r for r in data["submissions"] if r["student"] not in set(students)]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path} is not a results file this grader can merge ({err}): move it away, or pass "
+                         "--replace to start a new gradebook") from None
+    names = sorted(r["student"] for r in rows)
+    if replace or not rows:
+        return [], names
+    same = (data.get("lab") == lab and data.get("conditions") == _conditions(conditions)
+            and data.get("key_hash") == key_hash)
+    if not same:
+        raise ValueError(f"{path} holds {len(rows)} student(s) graded earlier ({', '.join(names[:10])}"
+                         f"{' ...' if len(names) > 10 else ''}) for {data.get('lab')!r} under "
+                         f"{data.get('conditions')} with another key or master than this run's, and one "
+                         "gradebook holds one lab graded one way: grade into another --out, regrade them with "
+                         "this run, or pass --replace to drop them")
+    return rows, []
+
+
 def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, conditions: Conditions,
-              results: Iterable[dict[str, Any]], released: Any | None = None) -> None:
+              results: Iterable[dict[str, Any]], released: Any | None = None,
+              earlier: Iterable[dict[str, Any]] = (), dropped: Iterable[str] = ()) -> None:
     """Every output of the run, replaced all at once (a failure while writing overwrites none of them).
 
     The grades in ``out/hand_grades.json`` are applied first. ``released``: the
     master without hidden tests, whose test cells the feedback pages show
-    (default: the student's own copies of them).
+    (default: the student's own copies of them). ``earlier``: rows of earlier
+    runs into ``out`` (``earlier_rows``), kept in the gradebook, results and
+    JUnit; their feedback pages stay as written. ``dropped``: students whose
+    feedback pages go (``--replace``).
     """
     results = sorted(results, key=lambda r: r["student"])
     notebooks = {r["student"]: handgrade.read_notebook(r["path"], graded=r.get("content_hash", ""))
                  for r in results}
     answers = {s: {g: handgrade.answer_sha(handgrade.answer_text(nb, g)) for g in key.get("manual", {})}
                for s, nb in notebooks.items() if nb is not None}
-    results = handgrade.apply_grades(results, handgrade.load_grades(out), answers)
+    grades = handgrade.load_grades(out)
+    results = handgrade.apply_grades(results, grades, answers)
     files = [(out / "feedback" / f"{r['student']}.html",
               feedback.feedback_page(lab, r, notebooks[r["student"]], released=released, key=key,
                                      graded_under=conditions.describe()))
              for r in results]
+    results = sorted(results + handgrade.apply_grades(list(earlier), grades), key=lambda r: r["student"])
     files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),
               (out / "junit.xml", junit_xml(lab, results, conditions)),
               (out / "gradebook.csv", gradebook_csv(lab, key, results, conditions))]
     replace_all(files)
+    for student in dropped:
+        (out / "feedback" / f"{student}.html").unlink(missing_ok=True)
 
 
 def cache_key(content_hash: str, key_hash: str) -> str:

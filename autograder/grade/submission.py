@@ -19,6 +19,7 @@ from autograder.grade import holds, sandbox
 from autograder.grade.discover import Submission, digest, read_regular
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
+from autograder.grade.which_lab import wrong_lab
 
 # What the scratch copy of a submission's folder leaves out: other notebooks, hidden
 # folders, and anything that would shadow the packages the lab imports.
@@ -178,6 +179,9 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
         why = f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}"
         return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=hashed)
 
+    why = wrong_lab(nb, lab.name, lab.source)
+    if why:  # an honest wrong upload: said so, never run (it would look like tampering)
+        return Result(**base, status="error", detail=why, blocks=_empty_blocks(lab, why), content_hash=hashed)
     if run is None:
         run = functools.partial(run_here, lab=lab, timeout=timeout, memory_mb=memory_mb)
     try:

@@ -75,14 +75,20 @@ class Lab2Settings:
 # The `full` profile has NOT been run yet: its bounds are the class ones, unmeasured (at T = 50,
 # 600 steps of batch 64 left the LSTM at 0.168; whether 2000 steps suffice at T = 100 is unknown).
 THRESHOLDS: dict = {
-    # a^n b^n: per-sequence loss on held-out sequences (best possible ln K: fast ln 11 = 2.40, class ln 20 = 3.00)
-    "lm_heldout_loss": {"fast": 3.5, "class": 4.0, "full": 4.2},
+    # a^n b^n: per-sequence loss on held-out sequences (best possible ln K: fast ln 11 = 2.40, class ln 20 = 3.00).
+    # fast: the reference over seeds 1-9 gives 2.60-2.77, and seed 42 gives 2.67 on an AVX2 CPU but 3.56 on an
+    # AVX-512 one (another draw of the same training: a bound of 3.5 failed a correct model there); the nearest
+    # broken model (copies its input) is at 10.2. class over seeds 42, 1-3 (AVX-512): 3.06-3.22.
+    "lm_heldout_loss": {"fast": 4.5, "class": 4.0, "full": 4.2},
     # share of held-out sequences counted right: every prediction after the first b right (check_above)
     "lm_counted": {"fast": 0.5, "class": 0.5, "full": 0.5},
     # airline, passengers (thousands), scored on the last step of each window
     "air_train_rmse": {"fast": 22.0, "class": 22.0, "full": 22.0},   # the course's bound
     "air_test_rmse": {"fast": 70.0, "class": 70.0, "full": 70.0},    # the course's bound
-    "air_test_over_persistence": {"fast": 1.2, "class": 1.2, "full": 1.2},
+    # test RMSE / persistence's: "must do better than persistence". The reference over seeds 42, 1-6: 0.67-0.76
+    # (seed 7: 1.88, a test RMSE of 94 that also fails the course's 70); a model whose windows teach it to repeat
+    # the last month (tests/labs/lab2_broken.py): 0.94 (fast = class: part 2 trains the same in both)
+    "air_test_over_persistence": {"fast": 0.85, "class": 0.85, "full": 0.85},
     # adding problem at the longest trained length: MSE on held-out sequences (always 1: 0.167)
     "adding_lstm_mse": {"fast": 0.05, "class": 0.05, "full": 0.05},
     "adding_gru_mse": {"fast": 0.05, "class": 0.05, "full": 0.05},

@@ -1,0 +1,44 @@
+"""Do Lab 6's checks reject broken-but-running Transformers, each bug costing only its part?
+
+The catalogue (``lab6_broken.py``): a decoder layer without the causal mask
+(it learns to copy the next target token), no positional encoding, a
+cross-attention that reads the source's ``<pad>``, smoothing applied to the
+predictions instead of the targets, and a schedule without warm-up. Each is
+run in-process in record mode on the data prepared once
+(``labrun.run_master``), from the model cells on, without the ungraded GRU
+comparison and heatmaps, and judged with the committed key: it must fail
+every block its entry lists and no other block that ran.
+``SEQLABS_CATALOGUE_PROFILES="fast class"`` adds ``class`` (minutes;
+``benchmarks/bench_broken_models.py --lab lab6``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
+
+from lab6_broken import BROKEN, LAB, MODEL_PARTS, TRAINED, expected, plan  # noqa: E402
+from labrun import assert_fails_exactly, run_master  # noqa: E402
+
+PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
+DATA_END = "data"  # data, vocabularies and loaders: shared by every run of a profile
+
+
+@pytest.fixture(scope="module")
+def data_part():
+    return {profile: run_master(LAB, profile=profile, stop_after=DATA_END).values["__namespace__"]
+            for profile in PROFILES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_model_fails_its_blocks_and_only_them(name, profile, data_part):
+    bugs = BROKEN[name][0]
+    fails, may_fail = expected(name, profile)
+    run = run_master(LAB, profile=profile, bugs=bugs, namespace=data_part[profile], **plan(name))
+    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail, first_parts=MODEL_PARTS, trained=TRAINED)
