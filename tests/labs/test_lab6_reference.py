@@ -245,9 +245,9 @@ def test_beam_of_one_is_greedy_and_greedy_ignores_padding(lab):
     with torch.no_grad():
         model.fc_out.weight.mul_(3.0)
     src = padded([6, 3, 5, 2], seed=10)
-    batch = lab["greedy_decode"](model, src, SOS, EOS, 9)
+    batch = lab["greedy_search"](model, src, SOS, EOS, 9)
     for b, n in enumerate([6, 3, 5, 2]):
-        alone = lab["greedy_decode"](model, src[:n, b:b + 1], SOS, EOS, 9)[0]
+        alone = lab["greedy_search"](model, src[:n, b:b + 1], SOS, EOS, 9)[0]
         assert batch[b] == alone
         assert lab["beam_search"](model, src[:n, b:b + 1], SOS, EOS, 1, 9, 0.7)[0] == alone
         assert EOS not in alone
