@@ -23,6 +23,7 @@ import pytest
 
 from autograder.grade import cluster as cl
 from autograder.grade import grade_submissions
+from autograder.grade.folder_lock import LOCK
 from autograder.values import decode
 from fixtures.grade import lab as fx
 
@@ -113,7 +114,8 @@ def _wait_for_workers(local, n=2, timeout=60):
 def _outputs(out: Path) -> dict[str, object]:
     """Every output file's content, results.json without timings (the only part allowed to differ)."""
     found = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
-             for p in sorted(out.rglob("*")) if p.is_file() and ".grade-cache" not in p.parts}
+             for p in sorted(out.rglob("*")) if p.is_file() and ".grade-cache" not in p.parts
+             and p.name != LOCK}  # the folder's lock, not an output
     results = json.loads(found.pop("results.json"))
     for r in results["submissions"]:
         r.pop("timings")

@@ -123,6 +123,9 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
 
     import autograder
     from autograder import checks, display, events, judge, marks, mode, tally, tokens, values
+
+    for name in autograder.__all__:  # the API loads on first use: bind all of it before the snapshot, so that
+        getattr(autograder, name)    # replacing any of it (autograder.check = ...) is seen
     from IPython.core.interactiveshell import InteractiveShell
 
     events._sealed = True  # noqa: SLF001 - the one place that turns the channel on (before the snapshot)
