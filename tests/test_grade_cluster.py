@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures.grade import lab as fx
 
 from autograder.grade import cluster as cl
 from autograder.grade import grade_submissions
 from autograder.grade.folder_lock import LOCK
 from autograder.values import decode
-from fixtures.grade import lab as fx
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
