@@ -70,9 +70,9 @@ def place(tmp_path_factory) -> Path:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def bare_venv(where: Path) -> str:
+def bare_venv(where: Path) -> tuple[str, str]:
     """A venv at ``where`` whose third-party packages come from the environment running the tests and
-    that holds none of ours; its python."""
+    that holds none of ours; its python and its site-packages folder."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = str(where / "bin" / "python")
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -82,15 +82,13 @@ def bare_venv(where: Path) -> str:
     Path(site, "zz_test_dependencies.pth").write_text("\n".join(deps) + "\n")
     done = subprocess.run([python, "-c", "import autograder"], capture_output=True, cwd=where)
     assert done.returncode != 0, "the bare venv sees our packages"
-    return python
+    return python, site
 
 
 def test_wheel_in_a_venv_under_tmp_grades_fenced(place, tmp_path_factory):
     """A venv under /tmp holding the wheel: does the solution get full marks and the release zero, fenced?"""
     venv = place / "venv"
-    python = bare_venv(venv)
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    python, site = bare_venv(venv)
     wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
     subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index",
                     str(wheel)], check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
@@ -116,7 +114,7 @@ def test_checkout_under_a_path_with_a_space_grades_fenced(place):
     """A checkout under '/tmp/... instalación .../my course', run from its folders (PYTHONPATH), with a
     Python that has none of our packages: do the kernels run on the checkout's, fenced?"""
     checkout = tracked_copy(place / "my course" / "seqlabs")
-    python = bare_venv(place / "bare venv")
+    python, _ = bare_venv(place / "bare venv")
     env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{checkout / 'src'}"}
     graded = grade(python, checkout, place / "out-checkout", submissions(place / "subs-checkout"), env=env)
     expect_full_and_zero(graded)

@@ -52,6 +52,16 @@ def _environment(profile: str):
                                         "SEQLABS_PROGRESS": "off", "MPLBACKEND": "Agg"})
 
 
+# The profiles the catalogue tests run: fast always; SEQLABS_CATALOGUE_PROFILES="fast class" adds class (minutes).
+CATALOGUE_PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
+
+
+def namespaces_after(lab: str, cell: str) -> dict[str, dict]:
+    """The master's namespace after ``cell``, run once per catalogue profile: where the bugged runs resume."""
+    return {profile: run_master(lab, profile=profile, stop_after=cell).values["__namespace__"]
+            for profile in CATALOGUE_PROFILES}
+
+
 def code_cells(lab: str, bugs: tuple[Bug, ...] = ()) -> list[tuple[str, str]]:
     """``(grade_id or index, source)`` of the master's code cells with ``bugs`` planted."""
     nb = nbformat.read(ROOT / "labs" / "source" / f"{lab}.ipynb", as_version=4)

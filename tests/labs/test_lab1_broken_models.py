@@ -15,7 +15,6 @@ are run through the RNN part only here; the benchmark runs them to the end.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -24,16 +23,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
 from lab1_broken import BROKEN, LAB, RNN_END, expected, plan  # noqa: E402
-from labrun import assert_fails_exactly, run_master  # noqa: E402
-
-PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
+from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
+from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def rnn_part():
     """The master's RNN part run once per profile (its namespace), where the LSTM-only bugs start."""
-    return {profile: run_master(LAB, profile=profile, stop_after=RNN_END).values["__namespace__"]
-            for profile in PROFILES}
+    return namespaces_after(LAB, RNN_END)
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ every block its entry lists and no other block that ran.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -22,16 +21,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
 from lab6_broken import BROKEN, LAB, MODEL_PARTS, TRAINED, expected, plan  # noqa: E402
-from labrun import assert_fails_exactly, run_master  # noqa: E402
+from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
+from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
 
-PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
 DATA_END = "data"  # data, vocabularies and loaders: shared by every run of a profile
 
 
 @pytest.fixture(scope="module")
 def data_part():
-    return {profile: run_master(LAB, profile=profile, stop_after=DATA_END).values["__namespace__"]
-            for profile in PROFILES}
+    return namespaces_after(LAB, DATA_END)
 
 
 @pytest.mark.slow
