@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from autograder.assign import build_labs
-from autograder.lab import lab_paths, list_labs
-from autograder.grade import fence, grade_submissions
+from autograder.core.lab import lab_paths, list_labs
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 
 DETAIL_WIDTH = 60
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import events, tally
+from autograder.core import events
+from autograder.notebook import tally
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LAB = "lab0_example"
@@ -99,10 +100,10 @@ def root(tmp_path_factory):
 
 
 def kernel_processes() -> list:
-    """Processes of a graded kernel's uid (``autograder.grade.fence.UID_BASE`` ...) on this machine."""
+    """Processes of a graded kernel's uid (``autograder.kernel.fence.UID_BASE`` ...) on this machine."""
     import psutil
 
-    from autograder.grade.fence import UID_BASE
+    from autograder.kernel.fence import UID_BASE
 
     found = []
     for proc in psutil.process_iter(["uids", "cmdline"]):

@@ -34,7 +34,7 @@ def modules_of(package: str) -> list[Path]:
 
 @pytest.mark.parametrize("package, forbidden", [("grade", "autograder.assign"), ("assign", "autograder.grade")])
 def test_build_and_grade_do_not_import_each_other(package, forbidden):
-    """Does no module of one pipeline import the other (both share autograder.lab instead)?"""
+    """Does no module of one pipeline import the other (both share autograder.core.lab instead)?"""
     offenders = {str(p.relative_to(PACKAGE.parent)): sorted(m for m in imported_modules(p)
                                                             if m == forbidden or m.startswith(forbidden + "."))
                  for p in modules_of(package)}
@@ -53,7 +53,7 @@ def test_the_rule_can_fail(tmp_path, monkeypatch):
 
 
 def test_one_module_owns_the_lab_layout():
-    """Are the lab's paths and cell predicates defined in autograder/lab.py and nowhere else?"""
+    """Are the lab's paths and cell predicates defined in autograder/core/lab.py and nowhere else?"""
     owners = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -62,11 +62,11 @@ def test_one_module_owns_the_lab_layout():
                     "lab_paths", "list_labs", "grade_id_of", "nbgrader_meta", "is_protected", "cell_index",
                     "strip_hidden_tests", "auto_points"}:
                 owners.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
-    assert owners and all(where == ["lab.py"] for where in owners.values()), owners
+    assert owners and all(where == ["core/lab.py"] for where in owners.values()), owners
 
 
 # What the course library may load of the grader: the leaf modules it uses, and the package's light __init__.
-SEQLABS_MAY_LOAD = {"autograder", "autograder.values", "autograder.mode", "autograder.conditions"}
+SEQLABS_MAY_LOAD = {"autograder", "autograder.core", "autograder.core.values", "autograder.core.mode", "autograder.core.conditions"}
 
 
 def autograder_modules_loaded_by(statement: str) -> set[str]:
@@ -85,7 +85,7 @@ def autograder_modules_loaded_by(statement: str) -> set[str]:
 def test_the_course_library_loads_no_tally_marks_or_grader(module):
     """Does importing a seqlabs module load only the grader's leaf modules (no tally, marks, checks, grade)?"""
     loaded = autograder_modules_loaded_by(f"import {module}")
-    assert "autograder.values" in loaded or "autograder.mode" in loaded, loaded  # the check sees what it judges
+    assert "autograder.core.values" in loaded or "autograder.core.mode" in loaded, loaded  # the check sees what it judges
     assert loaded <= SEQLABS_MAY_LOAD, f"import {module} loads {sorted(loaded - SEQLABS_MAY_LOAD)}"
 
 
@@ -94,4 +94,4 @@ def test_the_notebook_api_is_there_on_first_use():
     loaded = autograder_modules_loaded_by(
         "import autograder\nassert callable(autograder.marks) and callable(autograder.init)\n"
         "from autograder import check, summary, MIME, verify\nassert autograder.marks.__name__ == 'marks'")
-    assert {"autograder.blocks", "autograder.checks", "autograder.tally"} <= loaded
+    assert {"autograder.notebook.blocks", "autograder.notebook.checks", "autograder.notebook.tally"} <= loaded

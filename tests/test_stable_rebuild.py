@@ -14,7 +14,7 @@ import json
 import nbformat
 import pytest
 
-from autograder import values
+from autograder.core import values
 from autograder.assign import build_labs, lab_paths
 from autograder.assign.stable import accepts, keep_committed, same_solution
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import nbformat
 
-from autograder.atomic import replace_all
+from autograder.core.atomic import replace_all
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import execute_notebook
 from autograder.assign.key import TOKEN_KINDS, build_key, check_deterministic, check_record_run
@@ -33,8 +33,8 @@ from autograder.assign.solution import make_solution, token_table
 from autograder.assign.stable import keep_committed, unchanged
 from autograder.assign.validate import validate_source
 from autograder.assign.verify import verify_no_leaks, verify_release, verify_solution
-from autograder.conditions import Conditions
-from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
+from autograder.core.conditions import Conditions
+from autograder.core.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
 
 __all__ = ["BuildReport", "LabBuild", "build_lab", "build_labs"]
 

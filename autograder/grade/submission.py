@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
-from autograder.conditions import Conditions
-from autograder.judge import judge_events
-from autograder.lab import auto_points
-from autograder.grade import holds, sandbox
+from autograder.core.conditions import Conditions
+from autograder.notebook.judge import judge_events
+from autograder.core.lab import auto_points
+from autograder.grade import holds
+from autograder.kernel import sandbox
 from autograder.grade.discover import Submission, digest, read_regular
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
@@ -39,7 +40,7 @@ class Lab:
     key_hash: str  # of the key, the source and the conditions together: any changing regrades
     conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
-    fenced: bool = True  # run kernels in autograder.grade.fence (False only when the instructor asks)
+    fenced: bool = True  # run kernels in autograder.kernel.fence (False only when the instructor asks)
 
     @property
     def profile(self) -> str:
@@ -137,7 +138,7 @@ def max_score(lab: Lab) -> float:
 
 
 # Runs the restored notebook's kernel and returns what it emitted: ``run_here`` on this
-# machine, or ``autograder.grade.cluster`` on a Dask worker. It never sees the key.
+# machine, or ``autograder.runners.cluster`` on a Dask worker. It never sees the key.
 Runner = Callable[[Submission, Restored], Awaitable[sandbox.Execution]]
 
 

@@ -1,11 +1,11 @@
-"""The kernel side of the grader's sealed event channel (``python -m autograder.grade.seal``).
+"""The kernel side of the grader's sealed event channel (``python -m autograder.kernel.seal``).
 
 Started instead of ``ipykernel_launcher``: before any notebook code runs it
 reads its configuration (a MAC key, the source of every cell the grader will
 run) from a pipe the grader owns, installs a Python audit hook (which no
 Python code can remove), then starts the kernel. From then on:
 
-* ``autograder.events.emit`` in grade mode hands each event to the hook
+* ``autograder.core.events.emit`` in grade mode hands each event to the hook
   (``sys.audit("seqlabs.event", text)``) instead of displaying it. The hook
   accepts it only when the code that called the check is a *restored* cell
   (its bytecode fingerprint is one the grader sent, run in the notebook's own
@@ -29,7 +29,7 @@ Python code can remove), then starts the kernel. From then on:
   fails its MAC; a record removed or reordered breaks the sequence; a channel
   closed or redirected early misses the final ``end`` record.
 
-Grader side: ``autograder.grade.channel``. Threat model: docs/threat-model.md.
+Grader side: ``autograder.kernel.channel``. Threat model: docs/threat-model.md.
 """
 from __future__ import annotations
 
@@ -122,7 +122,9 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
     import numpy.random
 
     import autograder
-    from autograder import checks, display, events, judge, marks, mode, tally, tokens, values
+    from autograder.notebook import checks, display, judge, tally
+    from autograder.core import events, mode, tokens, values
+    from autograder import marks
 
     for name in autograder.__all__:  # the API loads on first use: bind all of it before the snapshot, so that
         getattr(autograder, name)    # replacing any of it (autograder.check = ...) is seen

@@ -31,9 +31,9 @@ from typing import Any, Mapping
 
 import nbformat
 
-from autograder.atomic import write_atomic
+from autograder.core.atomic import write_atomic
 from autograder.grade.discover import digest, read_regular
-from autograder.lab import cell_index, grade_id_of
+from autograder.core.lab import cell_index, grade_id_of
 
 STORE = "hand_grades.json"
 FORMAT = "seqlabs-hand-grades/1"
@@ -137,7 +137,7 @@ def _load_run(out: Path) -> dict[str, Any]:
 
 def run_conditions(run: Mapping[str, Any]) -> Any:
     """The grading conditions a results file states (format 1 had only the profile)."""
-    from autograder.conditions import DEFAULT_PROFILE, Conditions
+    from autograder.core.conditions import DEFAULT_PROFILE, Conditions
 
     stated = run.get("conditions") or {"profile": run.get("profile", DEFAULT_PROFILE)}
     return Conditions(**{k: v for k, v in stated.items() if k in ("profile", "data")})
@@ -152,7 +152,7 @@ def _source_cells(root: Path, lab: str) -> tuple[Any | None, dict[str, int]]:
 
 
 def _render(text: str | None) -> str:
-    from autograder.grade.feedback import _markdown
+    from autograder.report.feedback import _markdown
 
     if text is None:
         return '<p class="bad">(no answer cell in this notebook)</p>'
@@ -162,7 +162,7 @@ def _render(text: str | None) -> str:
 def question_page(lab: str, gid: str, points: float, results: list[dict[str, Any]], *,
                   prompt: str | None, model: str | None) -> str:
     """Every student's answer to ``gid`` side by side, with the prompt and the model answer on top."""
-    from autograder.grade.feedback import CSS
+    from autograder.report.feedback import CSS
 
     cards = []
     for r in results:
@@ -283,7 +283,7 @@ def parse_sheet(text: str, *, name: str, points: Mapping[str, float],
 
 def import_sheet(out: Path, sheet: Path, *, root: Path = Path(".")) -> ImportReport:
     """Validate ``sheet``; if every row is good, store its grades and rewrite ``out``'s outputs."""
-    from autograder.grade import outputs
+    from autograder.report import outputs
 
     out, sheet = Path(out), Path(sheet)
     run = _load_run(out)

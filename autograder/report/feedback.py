@@ -26,7 +26,7 @@ import html
 import re
 from typing import Any, Iterable, Mapping
 
-from autograder.lab import grade_id_of
+from autograder.core.lab import grade_id_of
 
 CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"

@@ -7,7 +7,7 @@ import this module and nothing from each other.
     labs/release/<lab>.ipynb    what students get
     labs/solution/<lab>.ipynb   the master executed with every token
     labs/keys/<lab>.json        the answer key for the default grading conditions
-    labs/keys/<lab>.<...>.json  keys for other conditions (``autograder.conditions``)
+    labs/keys/<lab>.<...>.json  keys for other conditions (``autograder.core.conditions``)
 """
 from __future__ import annotations
 

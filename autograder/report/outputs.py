@@ -1,4 +1,4 @@
-"""Write a grading run's outputs, each atomically (``autograder.atomic.write_atomic``).
+"""Write a grading run's outputs, each atomically (``autograder.core.atomic.write_atomic``).
 
 Every file states the grading conditions (profile and data) the grades were computed under.
 
@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from autograder.atomic import replace_all, write_atomic
-from autograder.conditions import Conditions
-from autograder.display import fmt_points
-from autograder.grade import feedback, handgrade
+from autograder.core.atomic import replace_all, write_atomic
+from autograder.core.conditions import Conditions
+from autograder.notebook.display import fmt_points
+from autograder.report import feedback, handgrade
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
@@ -105,7 +105,7 @@ def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = 
 
 def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
     """(the key, the released master) of ``lab`` under ``root``, to rewrite a run's outputs."""
-    from autograder.lab import strip_hidden_tests
+    from autograder.core.lab import strip_hidden_tests
 
     key_path = Path(root) / "labs" / "keys" / f"{lab}.json"
     if not key_path.is_file():

@@ -16,14 +16,16 @@ from typing import Any
 
 import nbformat
 
-from autograder import aio
-from autograder.conditions import Conditions, describe_recorded
-from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
-from autograder.atomic import write_atomic
-from autograder.grade import fence, holds, outputs
+from autograder.core import aio
+from autograder.core.conditions import Conditions, describe_recorded
+from autograder.core.lab import instructor_folders, lab_paths, strip_hidden_tests
+from autograder.core.atomic import write_atomic
+from autograder.kernel import fence
+from autograder.grade import holds
+from autograder.report import outputs
 from autograder.grade.discover import digest, discover, read_regular
-from autograder.grade.folder_lock import FolderLock
-from autograder.grade.progress import Progress
+from autograder.core.folder_lock import FolderLock
+from autograder.runners.progress import Progress
 from autograder.grade.submission import Lab, grade_one
 
 logger = logging.getLogger(__name__)
@@ -192,12 +194,12 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     for, it refuses before running any kernel, naming the build command.
     A re-run into the same ``out`` takes every submission whose content, key,
     source, conditions and limits are unchanged from ``out/.grade-cache/``.
-    Kernels run fenced (``autograder.grade.fence``); where this host cannot
+    Kernels run fenced (``autograder.kernel.fence``); where this host cannot
     fence them the grade is refused unless ``unfenced`` (then they run with a
     partial fence, and the grader says so). ``release`` names students whose
     blocks held for review (``autograder.grade.holds``) get their marks.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
-    cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
+    cluster instead (``autograder.runners.cluster``; ``workers`` is then unused):
     this process still restores, judges and writes, and the key stays here;
     ``tls`` is the folder of certificates for a ``tls://`` scheduler, and each
     worker, not this host, must be able to fence (``cluster_check``);
@@ -227,7 +229,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
     try:
         if scheduler:
-            from autograder.grade.cluster import check_tls
+            from autograder.runners.cluster import check_tls
 
             check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
         spec = load_lab(lab, Path(root), conditions)
@@ -262,7 +264,7 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                     progress=progress, release=frozenset(release))
         if scheduler:
-            from autograder.grade import cluster
+            from autograder.runners import cluster
 
             results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, tls=Path(tls) if tls
                                                          else None, dashboard=dashboard, **todo))

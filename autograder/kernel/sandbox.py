@@ -7,7 +7,7 @@ tree and on its private tmpfs), its wall-clock deadline, and its death are all
 ours to see.
 
 Fenced (``fenced=True``, the grader's default where ``fence.available()``):
-the kernel runs in ``autograder.grade.fence`` -- its own namespaces, a root
+the kernel runs in ``autograder.kernel.fence`` -- its own namespaces, a root
 holding only read-only system and Python files, private size-limited scratch,
 ``/tmp`` and ``/dev/shm``, an unprivileged uid of its own; its connection
 file and IPC sockets live in its private ``/tmp``, reached by the grader
@@ -17,8 +17,8 @@ namespaces, the instructor's folders covered, capabilities dropped) and a
 private 0700 folder for the sockets.
 
 Events never come from the notebook's outputs: the kernel starts under
-``autograder.grade.seal``, and only records on the grader's sealed channel
-(``autograder.grade.channel``) that a restored cell made count.
+``autograder.kernel.seal``, and only records on the grader's sealed channel
+(``autograder.kernel.channel``) that a restored cell made count.
 """
 from __future__ import annotations
 
@@ -43,11 +43,11 @@ import psutil
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import write_connection_file
 
-from autograder.conditions import Conditions
-from autograder.grade import fence as fencing
-from autograder.grade import seal
-from autograder.grade.channel import Channel
-from autograder.mode import kernel_settings
+from autograder.core.conditions import Conditions
+from autograder.kernel import fence as fencing
+from autograder.kernel import seal
+from autograder.kernel.channel import Channel
+from autograder.core.mode import kernel_settings
 
 # Error text that means the kernel ran out of memory under our limit.
 MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "bad_alloc")
@@ -145,7 +145,7 @@ _PRCTL = _libc_prctl()  # looked up once, in the parent: the child between fork 
 
 def kernel_argv(connection_file: str) -> list[str]:
     """The kernel itself: ipykernel started by the seal."""
-    return [sys.executable, "-m", "autograder.grade.seal", "-f", connection_file,
+    return [sys.executable, "-m", "autograder.kernel.seal", "-f", connection_file,
             "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
 
 

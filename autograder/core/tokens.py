@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.values import canonical, kind
+from autograder.core.values import canonical, kind
 
 VERSION = "ag1"
 OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised

@@ -57,7 +57,7 @@ def differences(mine: tuple[tuple[str, str], ...], theirs: tuple[tuple[str, str]
 
 @functools.lru_cache(maxsize=4)
 def _fingerprint(folder: str) -> str:
-    from autograder.conditions import fingerprint
+    from autograder.core.conditions import fingerprint
 
     return fingerprint(Path(folder))
 
@@ -75,7 +75,7 @@ def data_fingerprint(folder: str | None) -> str:
 def facts(*, fenced: bool, data_dir: str | None) -> dict[str, Any]:
     """On a worker: why it cannot fence ("" when it can, or when not asked to: the host, or what a kernel needs
     shown to it, ``fence.path_problem``), its versions, its data."""
-    from autograder.grade import fence
+    from autograder.kernel import fence
 
     return {"fence": (fence.available() or fence.path_problem(data_dir)) if fenced else "", "versions": versions(),
             "data": data_fingerprint(data_dir)}
