@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from autograder.assign import build_labs
-from autograder.core.lab import lab_paths, list_labs
+from autograder.core.lab import lab_folder, lab_paths, list_labs
 from autograder.kernel import fence
 from autograder.runners import grade_submissions
 
@@ -33,7 +33,7 @@ def run_demo(*, root: Path, out: Path) -> bool:
     root, out = Path(root), Path(out)
     labs = list_labs(root)
     if not labs:
-        print(f"demo: no labs under {root / 'labs' / 'source'}", file=sys.stderr)
+        print(f"demo: no labs under {lab_folder(root, 'source')}", file=sys.stderr)
         return False
     ok, rows = True, [["lab", "notebook", "score", "max", "status", "expected", "detail"]]
     for lab in labs:

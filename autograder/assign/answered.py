@@ -110,7 +110,7 @@ def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
     (``checks``: the key's entries; run after the master's own values passed, so the cause is the hidden tests).
     """
     from autograder.core import values
-    from autograder.assign.key import TOKEN_KINDS
+    from autograder.core.tokens import TOKEN_KINDS
     from autograder.notebook.judge import judge_check
 
     for index, events in sorted(stripped.events.items()):

@@ -21,9 +21,9 @@ from autograder.assign.validate import static_check_ids
 from autograder.core.conditions import Conditions
 from autograder.notebook.display import fmt_points
 from autograder.core.lab import cell_index, grade_id_of
+from autograder.core.tokens import TOKEN_KINDS
 
 FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
-TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers
 _NOT_PARAMS = ("event", "lab", "check")  # record fields that are not key fields
 
 

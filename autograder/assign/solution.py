@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from nbformat import NotebookNode
 
 from autograder.assign.execute import ExecutedNotebook, execute_notebook
-from autograder.assign.key import TOKEN_KINDS
+from autograder.core.tokens import TOKEN_KINDS
 from autograder.assign.release import insert_tokens
 from autograder.core.conditions import Conditions
 

@@ -26,6 +26,8 @@ import numpy as np
 
 from autograder.core.values import canonical, kind
 
+TOKEN_KINDS = ("close", "equal")  # the check kinds a token judges: the release's token table covers these
+
 VERSION = "ag1"
 OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised
 TAG_BITS = 4  # per element: a keyed check of the cell, so a mismatch can be counted

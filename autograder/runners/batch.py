@@ -1,7 +1,6 @@
 """Drive a whole grading run: load the lab, grade submissions concurrently, resume, write."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import importlib.util
 import json
@@ -18,15 +17,15 @@ import nbformat
 
 from autograder.core import aio
 from autograder.core.conditions import Conditions, describe_recorded
-from autograder.core.lab import instructor_folders, lab_paths, strip_hidden_tests
+from autograder.core.lab import instructor_folders, lab_folder, lab_paths, strip_hidden_tests
 from autograder.core.atomic import write_atomic
 from autograder.kernel import fence
-from autograder.grade import holds
 from autograder.report import outputs
-from autograder.grade.discover import digest, discover, read_regular
+from autograder.grade.discover import discover
 from autograder.core.folder_lock import FolderLock
 from autograder.runners.progress import Progress
-from autograder.grade.submission import Lab, grade_one
+from autograder.grade.submission import Lab
+from autograder.runners import local
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +48,12 @@ class GradeRun:
 def load_lab(lab: str, root: Path, conditions: Conditions = Conditions()) -> Lab:
     """The lab's master and its key for ``conditions``; ``ValueError`` naming the mismatch and the fix when
     no key was built for them."""
-    source_path = lab_paths(root, lab)["source"]
-    default_key = lab_paths(root, lab)["key"]
-    key_path = default_key.with_name(conditions.key_name(lab))
+    source_path, key_path = (lab_paths(root, lab, conditions)[kind] for kind in ("source", "key"))
     if not source_path.is_file():
         raise FileNotFoundError(f"lab {lab!r}: missing {source_path} (the master notebook; check --lab and --root)")
     if not key_path.is_file():
         built = ", ".join(f"{p.name} ({describe_recorded(_recorded(p))})"
-                          for p in sorted(default_key.parent.glob(f"{lab}.*json"))) or "none"
+                          for p in sorted(lab_folder(root, "key").glob(f"{lab}.*json"))) or "none"
         raise ValueError(f"lab {lab!r}: no answer key for {conditions.describe()} ({key_path} is missing; "
                          f"keys built: {built}): build one with `{conditions.build_command(lab)}`")
     key = json.loads(key_path.read_text(encoding="utf-8"))
@@ -117,63 +114,6 @@ def _check_writable(out: Path) -> None:
     except OSError as err:
         raise OSError(f"cannot write into the output folder {out}: {err.strerror or err}; "
                       "choose another --out") from None
-
-
-@dataclass
-class Graded:
-    """What grading one submission gave ``_grade_all``: its result, where its kernel ran, whether to cache it."""
-
-    result: Any  # submission.Result
-    where: str = ""  # the Dask worker that ran the kernel ("" on this machine)
-    cache: bool = True  # False: a re-run into the same ``out`` grades it again
-
-
-async def _grade_here(sub, lab, *, timeout, memory_mb) -> Graded:
-    return Graded(await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb))
-
-
-async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress,
-                     release=frozenset(), grade=_grade_here) -> list[dict]:
-    """Grade ``subs`` (``grade(sub, lab, timeout=, memory_mb=) -> Graded``), ``workers`` at once, through the cache."""
-    gate = asyncio.Semaphore(workers)
-    settings = f"{timeout:g}s:{memory_mb}MiB"
-    results: list[dict] = []
-    skipped: list[str] = []
-
-    async def one(sub) -> None:
-        # Inside the gate, so that at most ``workers`` submissions' bytes are held at once; a cached
-        # one holds its place for the look-up only.
-        async with gate:
-            try:
-                data = None if sub.refused else read_regular(sub.path)
-            except OSError:
-                data = None  # grade_one reads it again and gives the row its reason
-            hashed = "" if data is None else digest(data)
-            ckey = outputs.cache_key(f"{hashed}:{settings}", lab.key_hash)
-            if hashed and ckey in cache:
-                r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
-                r = holds.release(r) if sub.student in release else r
-                results.append(r)
-                skipped.append(sub.student)
-                progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
-                return
-            graded = await grade(replace(sub, data=data), lab, timeout=timeout, memory_mb=memory_mb)
-        result = graded.result.as_dict()
-        t0 = time.perf_counter()
-        # Cached under the hash of the bytes it graded (the bytes looked up: one read).
-        graded_hash = result.get("content_hash", "")
-        if graded_hash and graded.cache and not result["grader_failed"]:
-            try:
-                outputs.save_cached(out, outputs.cache_key(f"{graded_hash}:{settings}", lab.key_hash), result)
-            except OSError as err:  # the batch goes on; only resuming loses this one
-                logger.warning("could not cache %s's result: %s", sub.student, err)
-        result["timings"]["cache_s"] = time.perf_counter() - t0
-        result = holds.release(result) if sub.student in release else result
-        results.append(result)
-        progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
-
-    await asyncio.gather(*(one(s) for s in subs))
-    return results, len(skipped)
 
 
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
@@ -266,10 +206,10 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
         if scheduler:
             from autograder.runners import cluster
 
-            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, tls=Path(tls) if tls
-                                                         else None, dashboard=dashboard, **todo))
+            results, skipped = aio.run(cluster.grade_all(scheduler, tls=Path(tls) if tls else None,
+                                                         dashboard=dashboard, **todo))
         else:
-            results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
+            results, skipped = aio.run(local.grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
                           results=results, released=spec.released, earlier=earlier, dropped=dropped)

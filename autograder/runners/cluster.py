@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from autograder.core import aio
-from autograder.runners import cluster_check
+from autograder.runners import cluster_check, local
 from autograder.kernel import sandbox
 from autograder.grade.discover import Submission, read_regular
 from autograder.grade.restore import Restored
@@ -415,14 +415,15 @@ async def _dashboard(client: Any) -> str:
             "machine, reach a 127.0.0.1 address through an SSH tunnel)")
 
 
-async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb, cache, out, progress,
-                    release=frozenset(), tls: Path | None = None, dashboard: bool = False):
-    """``batch._grade_all`` (passed in as ``grade_all``) with every kernel sent to the cluster at ``scheduler``."""
+async def grade_all(scheduler: str, *, subs, lab, timeout, memory_mb, cache, out, progress,
+                    release=frozenset(), tls: Path | None = None,
+                    dashboard: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """``local.grade_all`` with every kernel sent to the cluster at ``scheduler``."""
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from autograder.runners.batch import Graded
     from autograder.grade.submission import grade_one
+    from autograder.runners.local import Graded
 
     async with connect(scheduler, tls) as client:
         watch = _Watch(client, scheduler, lab, dashboard=dashboard)
@@ -475,7 +476,7 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
             return Graded(result, where=seen.get("where", ""))
 
         try:
-            return await grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads + 8), timeout=timeout,
+            return await local.grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads + 8), timeout=timeout,
                                    memory_mb=memory_mb, cache=cache, out=out, progress=progress,
                                    release=release, grade=remote)
         except _Stop:
