@@ -28,6 +28,19 @@ SHADOWING = {"autograder", "autograder.py", "seqlabs", "seqlabs.py"}
 COPY_BUDGET = (200, 50 << 20)  # files, bytes: a folder bigger than this is copied only up to it
 STATUS = {"ok": "graded", "timeout": "timeout", "memory": "error", "died": "error", "error": "error"}
 
+# The steps of grading one notebook, in the order ``grade_one`` runs them (the function each calls), each
+# with why it comes where it does (docs/architecture.md, "Grade", numbers them with the batch's steps around
+# them; tests/test_grading_steps.py keeps this list and the code in one order).
+STEPS = (
+    ("read", "read_regular", "first, once: the bytes hashed (the cache key) are the bytes graded"),
+    ("which lab", "wrong_lab", "before restoring, which would make any notebook look like this lab's"),
+    ("restore", "restore", "before the scan and the run: only the source's locked and test cells are trusted"),
+    ("scan", "scan", "after restoring, which tells the student's cells (the ones scanned) from the source's"),
+    ("run", "run", "on the restored notebook, in a fenced kernel (here or on a Dask worker) that never sees the key"),
+    ("judge", "judge_events", "after the run, in this process: the key stays here"),
+    ("hold", "holds", "after judging: a held block keeps its judgement for the reviewer, at 0 marks"),
+)
+
 
 @dataclass
 class Lab:
@@ -199,17 +212,17 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
     restored = restore(lab.source, nb, released=lab.released)
     flags = scan(restored.nb.cells, skip=restored.cells)
     timings["restore_s"] = time.perf_counter() - t0
-    run = await run(sub, restored)
-    timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
+    execution = await run(sub, restored)
+    timings["kernel_start_s"], timings["run_s"] = execution.kernel_start_s, execution.run_s
 
     t0 = time.perf_counter()
-    judged = judge_events(lab.key, run.events, profile=lab.profile)
+    judged = judge_events(lab.key, execution.events, profile=lab.profile)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
-    held = holds.holds(lab.key, run)
+    held = holds.holds(lab.key, execution)
     holds.apply(blocks, held)
     timings["judge_s"] = time.perf_counter() - t0
 
-    detail = [run.detail] if run.detail else []
+    detail = [execution.detail] if execution.detail else []
     if held:
         detail.append(f"held for review ({len(held)} block{'s' * (len(held) > 1)}): "
                       + next(iter(held.values()))[0][:200])
@@ -218,10 +231,10 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
                       + (f" (+{len(flags) - 3} more)" if len(flags) > 3 else ""))
     return Result(
         **{**base, "score": float(sum(b["earned"] for b in blocks.values()))},
-        status="held" if held and run.status == "ok" else STATUS[run.status], detail="; ".join(detail),
+        status="held" if held and execution.status == "ok" else STATUS[execution.status], detail="; ".join(detail),
         blocks=blocks, review=[f.as_dict() for f in flags] + [{"cell": t.get("cell"), "line": 0,
                                                                "reason": f"{t['what']}: {t['detail']}"}
-                                                              for t in run.tampering[:20]],
+                                                              for t in execution.tampering[:20]],
         restored=restored.notes, content_hash=hashed,
-        grader_failed=run.status == "error",
+        grader_failed=execution.status == "error",
     )

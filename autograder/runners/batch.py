@@ -154,52 +154,26 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     """
     started = time.perf_counter()
     out = Path(out)
-    write_s = 0.0
     timeout = timeout or conditions.time_limit_s
-    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
-    # On a cluster the workers fence, and each one is checked (cluster_check) before it grades.
-    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
-    if why and not unfenced:
-        error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
-                 "the fence lets it read other submissions and write to the host; pass --unfenced "
-                 "(grade_submissions(unfenced=True)) to grade anyway")
-        logger.error("%s", error)
-        return GradeRun(ok=False, out=out, error=error)
-    if unfenced:
-        logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
+    refused = _fence_refusal(scheduler, conditions, unfenced)
+    if refused:
+        logger.error("%s", refused)
+        return GradeRun(ok=False, out=out, error=refused)
     try:
-        if scheduler:
-            from autograder.runners.cluster import check_tls
-
-            check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
-        spec = load_lab(lab, Path(root), conditions)
-        subs = discover([Path(s) for s in submissions], lab=lab)
-        _check_writable(out)
-        spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
-                       fenced=not unfenced)
-        lock = FolderLock(out)
+        spec, subs, lock = _prepare(lab, submissions, out, Path(root), conditions, unfenced=unfenced,
+                                    scheduler=scheduler, tls=tls)
     except (OSError, ValueError) as err:
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
     try:
-        earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
-                                                students=[s.student for s in subs], replace=replace_earlier)
+        earlier, dropped = _earlier_rows(out, lab, spec, subs, conditions, replace_earlier)
     except ValueError as err:
         lock.release()
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
-    if dropped:
-        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
-                       "feedback pages are removed", out, ", ".join(dropped))
-    elif earlier:
-        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
-                    out, len(earlier))
-    for note in ignored_shell_settings(conditions):
-        logger.info("%s", note)
-    if not subs:
-        logger.warning("no .ipynb submissions found")
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
+    write_s = 0.0
     try:
         todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                     progress=progress, release=frozenset(release))
@@ -233,3 +207,50 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
                     skipped=skipped, error=f"the grader failed on {', '.join(failed)}" if failed else "",
                     wall_s=time.perf_counter() - started, write_s=write_s)
+
+
+def _fence_refusal(scheduler: str | None, conditions: Conditions, unfenced: bool) -> str:
+    """Why this host may not grade (``""``: it may). On a cluster the workers fence, and each one is checked
+    (``cluster_check``) before it grades; ``unfenced`` grades anyway, saying so."""
+    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
+    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
+    if why and not unfenced:
+        return (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
+                "the fence lets it read other submissions and write to the host; pass --unfenced "
+                "(grade_submissions(unfenced=True)) to grade anyway")
+    if unfenced:
+        logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
+    return ""
+
+
+def _prepare(lab: str, submissions: list[Path], out: Path, root: Path, conditions: Conditions, *,
+             unfenced: bool, scheduler: str | None, tls: Path | None) -> tuple[Lab, list, FolderLock]:
+    """The lab, the submissions and the output folder's lock, or ``OSError``/``ValueError`` saying what is
+    wrong, before any kernel runs."""
+    if scheduler:
+        from autograder.runners.cluster import check_tls
+
+        check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
+    spec = load_lab(lab, root, conditions)
+    subs = discover([Path(s) for s in submissions], lab=lab)
+    _check_writable(out)
+    spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=root)], fenced=not unfenced)
+    return spec, subs, FolderLock(out)
+
+
+def _earlier_rows(out: Path, lab: str, spec: Lab, subs: list, conditions: Conditions,
+                  replace_earlier: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows earlier runs wrote into ``out`` that this run keeps (``outputs.earlier_rows``), logged."""
+    earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
+                                            students=[s.student for s in subs], replace=replace_earlier)
+    if dropped:
+        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
+                       "feedback pages are removed", out, ", ".join(dropped))
+    elif earlier:
+        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
+                    out, len(earlier))
+    for note in ignored_shell_settings(conditions):
+        logger.info("%s", note)
+    if not subs:
+        logger.warning("no .ipynb submissions found")
+    return earlier, dropped
