@@ -144,6 +144,13 @@ def test_the_course_library_imports_only_the_core():
     assert any(t.startswith("autograder.core") for t in graph["seqlabs.metrics"])  # the rule sees those imports
 
 
+def test_the_grader_never_imports_the_course_library():
+    """Does no module of the grader's packages import seqlabs (the commands may: the bundle ships its data)?"""
+    wrong = sorted(f"{m} -> {t}" for m, targets in import_graph().items()
+                   if layer_of(m) is not None and layer_of(m) < COMMANDS for t in targets if t.startswith("seqlabs"))
+    assert not wrong, wrong
+
+
 def test_one_module_owns_the_lab_layout():
     """Are the lab's paths and cell predicates defined in autograder/core/lab.py and nowhere else?"""
     owners = {}

@@ -31,12 +31,14 @@ def public(version: str) -> str:
 @functools.lru_cache(maxsize=1)
 def versions() -> tuple[tuple[str, str], ...]:
     """Python, our code's hash and each of ``LIBRARIES``' versions (local parts kept: ``public`` compares)."""
-    import autograder
-    import seqlabs
+    import importlib.util
 
     code = hashlib.sha256()
-    for package in (autograder, seqlabs):
-        base = Path(package.__file__).resolve().parent
+    for package in ("autograder", "seqlabs"):
+        spec = importlib.util.find_spec(package)  # found, not imported: the grader never imports the course library
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no {package} package on this machine")
+        base = Path(spec.origin).resolve().parent
         for path in sorted(base.rglob("*.py")):
             code.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
     found = [("python", "%d.%d" % sys.version_info[:2]), ("autograder+seqlabs code", code.hexdigest()[:16])]
