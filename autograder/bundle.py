@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.bundle_data import DATA_FOLDER, copy_data, data_section
+from autograder.core.lab import lab_folder, lab_paths
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ You get a feedback page back: your notebook with the grade of each test cell.
 
 
 def _release(root: Path, lab: str) -> Path:
-    path = root / "labs" / "release" / f"{lab}.ipynb"
+    path = lab_paths(root, lab)["release"]
     if not path.is_file():
         raise BundleError(f"no release notebook {path}: run `autograder build {lab}` first "
                           f"(looked under --root {root})")
@@ -191,9 +192,9 @@ def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[
     """
     root, out = Path(root), Path(out)
     if labs is None:
-        labs = sorted(p.stem for p in (root / "labs" / "release").glob("*.ipynb"))
+        labs = sorted(p.stem for p in lab_folder(root, "release").glob("*.ipynb"))
     if not labs:
-        raise BundleError(f"no release notebooks under {root / 'labs' / 'release'}: "
+        raise BundleError(f"no release notebooks under {lab_folder(root, 'release')}: "
                           "run `autograder build` first, or point --root at the repository")
     releases = [_release(root, lab) for lab in labs]
     out.mkdir(parents=True, exist_ok=True)

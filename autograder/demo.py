@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from autograder.assign import build_labs
-from autograder.lab import lab_paths, list_labs
-from autograder.grade import fence, grade_submissions
+from autograder.core.lab import lab_folder, lab_paths, list_labs
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 
 DETAIL_WIDTH = 60
 
@@ -32,7 +33,7 @@ def run_demo(*, root: Path, out: Path) -> bool:
     root, out = Path(root), Path(out)
     labs = list_labs(root)
     if not labs:
-        print(f"demo: no labs under {root / 'labs' / 'source'}", file=sys.stderr)
+        print(f"demo: no labs under {lab_folder(root, 'source')}", file=sys.stderr)
         return False
     ok, rows = True, [["lab", "notebook", "score", "max", "status", "expected", "detail"]]
     for lab in labs:

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.values import canonical, kind
+from autograder.core.values import canonical, kind
+
+TOKEN_KINDS = ("close", "equal")  # the check kinds a token judges: the release's token table covers these
 
 VERSION = "ag1"
 OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised
