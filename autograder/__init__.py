@@ -17,7 +17,8 @@ import importlib
 
 # name -> the module of this package that defines it
 _API = {"init": "blocks", "marks": "blocks", "summary": "blocks", "outline": "blocks", "require": "blocks",
-        "check": "checks", "check_shape": "checks", "check_below": "checks", "check_above": "checks", "check_agreement": "checks",
+        "check": "checks", "check_shape": "checks", "check_below": "checks", "check_above": "checks",
+        "check_agreement": "checks",
         "make_token": "tokens", "verify": "tokens", "MIME": "events"}
 
 __all__ = list(_API)

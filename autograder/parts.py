@@ -10,6 +10,9 @@ from here and a message catalogue can translate the titles::
         ...
     )
 
+``uses`` (optional) lists the earlier parts whose results the part's given
+cells compare with or look inside ("What attention buys" uses part 5's trained
+model); no other part's results may be read by them (``tests/test_lab_outlines.py``).
 ``blocks`` are the ``marks`` block ids of the part (every block of the lab's key is
 in exactly one part; ``tests/test_lab_outlines.py``); ``names`` are what the
 part's cells define that other cells use: the student's answers and the
@@ -32,6 +35,7 @@ class Part:
     title: str
     blocks: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    uses: tuple[int, ...] = ()  # earlier parts whose results this part's given cells compare with or inspect
 
     @property
     def label(self) -> str:
@@ -62,11 +66,15 @@ def parse(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0
         raise ValueError(f"outline(hand_graded=...): a number of points >= 0, got {hand_graded!r}")
     parsed, seen_blocks = [], {}
     for entry in parts:
-        unknown = set(entry) - {"number", "title", "blocks", "names"}
+        unknown = set(entry) - {"number", "title", "blocks", "names", "uses"}
         if unknown or not isinstance(entry.get("title"), str) or not isinstance(entry.get("number"), int):
             raise ValueError(f"outline(parts=...): each part is {{'number': int, 'title': str, 'blocks': (...), "
                              f"'names': (...)}}, got {entry!r}")
-        part = Part(entry["number"], entry["title"], _names(entry.get("blocks", ())), _names(entry.get("names", ())))
+        uses = tuple(entry.get("uses", ()))
+        if not all(isinstance(u, int) for u in uses):
+            raise TypeError(f"outline(parts=...): uses is a tuple of part numbers, got {uses!r}")
+        part = Part(entry["number"], entry["title"], _names(entry.get("blocks", ())), _names(entry.get("names", ())),
+                    uses)
         for block in part.blocks:
             if block in seen_blocks:
                 raise ValueError(f"outline(parts=...): block {block!r} is in part {seen_blocks[block]} and in part "

@@ -93,3 +93,68 @@ def test_no_master_keeps_its_own_needs_plumbing(lab):
     for source in code_cells(lab):
         assert not re.search(r"^def (needs|require)\(", source, flags=re.M), lab
         assert "needs=" not in source, lab
+
+
+# Given probes a later part reads by design, defined before anything of their part can fail.
+SHARED_PROBES = {"lab1_rnn_lstm_numpy": {"probe_ns", "probe_ends"}}  # every n of a^n b^n and its determined end
+
+
+def given_cells_by_part(lab):
+    """``(part number or None, grade_id, is a given (locked, not test) cell, parsed source)`` of every code cell."""
+    part, out = None, []
+    for cell in master(lab)["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            for line in source.split("\n"):
+                heading = re.match(r"^## Q?(\d+)\. ", line)
+                part = int(heading.group(1)) if heading else part
+            continue
+        meta = cell["metadata"].get("nbgrader", {})
+        given = bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution")
+        out.append((part, meta.get("grade_id") or "", given, ast.parse(re.sub(r"^\s*[%!].*$", "", source, flags=re.M))))
+    return out
+
+
+def assigned_results(tree):
+    """Names the cell assigns at its own level (also inside `with`/`if`/`try`; not loop or function variables)."""
+    names, stack = set(), list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.With, ast.If, ast.Try)):
+            stack.extend(node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", []))
+    return names
+
+
+def cross_part_reads(lab):
+    """``{(part, grade_id): [name@part, ...]}``: results of another graded part that a graded part's given cells
+    read, other than those of the parts it declares it uses; comparison cells (`compare_*`) excepted."""
+    outline = parts.parse(**OUTLINES[lab])
+    graded = {p.number: p for p in outline.parts if p.blocks and p.number != 0}  # 0: identity, the given data
+    cells = given_cells_by_part(lab)
+    made_by = {}
+    for part, _, given, tree in cells:
+        if given and part in graded:
+            for name in assigned_results(tree):
+                made_by.setdefault(name, part)
+    found = {}
+    for part, grade_id, given, tree in cells:
+        if not given or part not in graded or grade_id.startswith("compare"):
+            continue
+        own = assigned_results(tree) | {n.name for n in ast.walk(tree)
+                                        if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        reads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - own
+        bad = sorted(f"{n}@{made_by[n]}" for n in reads - SHARED_PROBES.get(lab, set())
+                     if n in made_by and made_by[n] != part and made_by[n] not in graded[part].uses)
+        if bad:
+            found[part, grade_id] = bad
+    return found
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_part_runs_on_its_own(lab):
+    """Do a graded part's given cells (its training, its translations) read no other part's results, unless the
+    part says it uses them? A crashed RNN must not stop the LSTM's training, nor the LSTM the GRU's."""
+    assert cross_part_reads(lab) == {}

@@ -11,7 +11,10 @@ setup cell. Each part lists, as plain strings:
   so every check is too;
 * ``names``: what the part's cells define that other cells use (answers,
   trained models, results): a cell that finds one undefined says "this block
-  uses your `X` from part N (Title)".
+  uses your `X` from part N (Title)";
+* ``uses`` (optional): the earlier parts whose results its given cells compare
+  with or look inside; a part's given cells read no other part's results, so
+  each part runs on its own.
 
 ``hand_graded`` is the points of the written answers, which no check sees
 (equal to the key's ``manual`` points: the same test).
@@ -88,12 +91,12 @@ OUTLINES = {
             {"number": 2, "title": "A one-hot vector times a linear layer is an embedding lookup",
              "blocks": ("one_hot",), "names": ("one_hot", "embedding_from_linear")},
             {"number": 3, "title": "The full-softmax skip-gram", "blocks": ("softmax_model", "softmax_trained"),
-             "names": ("SkipGramSoftmax", "softmax_loss", "softmax_model", "softmax_losses")},
+             "names": ("SkipGramSoftmax", "softmax_loss", "softmax_model", "softmax_losses"), "uses": (1,)},
             {"number": 4, "title": "Negative sampling",
              "blocks": ("noise_distribution", "keep_probabilities", "sgns_loss", "sgns_auc", "sgns_groups"),
-             "names": ("noise_distribution", "keep_probabilities", "sgns_loss", "sgns", "word_vectors")},
+             "names": ("noise_distribution", "keep_probabilities", "sgns_loss", "sgns", "word_vectors"), "uses": (1,)},
             {"number": 5, "title": "Nearest neighbours and evaluation", "blocks": ("top_k",),
-             "names": ("top_k_neighbours",)},
+             "names": ("top_k_neighbours",), "uses": (1, 4)},
         ),
     },
     "lab4_seq2seq": {
@@ -138,7 +141,7 @@ OUTLINES = {
              "names": ("model", "attention_history", "attention_test_loss", "hypotheses", "references", "attentions",
                        "attention_bleu", "attention_sharpness")},
             {"number": 6, "title": "What attention buys", "blocks": ("attention_gain",),
-             "names": ("baseline", "baseline_bleu", "bleu_gain")},
+             "names": ("baseline", "baseline_bleu", "bleu_gain"), "uses": (5,)},
             {"number": 8, "title": "The bridge to the Transformer",
              "blocks": ("sdpa", "causal_mask", "multi_head", "encoder_block"),
              "names": ("scaled_dot_product_attention", "causal_mask", "MultiHeadAttention",
@@ -161,7 +164,8 @@ OUTLINES = {
              "names": ("Embeddings", "Seq2SeqTransformer", "count_parameters")},
             {"number": 4, "title": "Training as the paper did", "blocks": ("smoothing", "schedule"),
              "names": ("label_smoothed_cross_entropy", "noam_rate")},
-            {"number": 5, "title": "Decoding: greedy and beam search", "blocks": ("greedy", "beam_exhaustive", "beam_one"),
+            {"number": 5, "title": "Decoding: greedy and beam search",
+             "blocks": ("greedy", "beam_exhaustive", "beam_one"),
              "names": ("greedy_search", "beam_search")},
             {"number": 6, "title": "Training, evaluation and translation",
              "blocks": ("transformer_loss", "transformer_bleu", "beam_bleu"),
