@@ -17,9 +17,10 @@ import importlib
 
 # name -> the module of this package that defines it
 _API = {"init": "notebook.blocks", "marks": "notebook.blocks", "summary": "notebook.blocks",
-        "check": "notebook.checks", "check_below": "notebook.checks", "check_above": "notebook.checks",
-        "check_agreement": "notebook.checks", "make_token": "core.tokens", "verify": "core.tokens",
-        "MIME": "core.events"}
+        "outline": "notebook.blocks", "require": "notebook.blocks",
+        "check": "notebook.checks", "check_shape": "notebook.checks", "check_below": "notebook.checks",
+        "check_above": "notebook.checks", "check_agreement": "notebook.checks",
+        "make_token": "core.tokens", "verify": "core.tokens", "MIME": "core.events"}
 
 __all__ = list(_API)
 

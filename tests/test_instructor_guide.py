@@ -82,7 +82,7 @@ def test_the_signatures_shown_are_the_codes():
     """Is every `autograder.X(...)` line of the guide's signature block the code's signature, defaults included?"""
     block = python_block("autograder.check(check_id")
     lines = [line for line in block.splitlines() if line.strip()]
-    assert len(lines) == 5
+    assert len(lines) == 8
     for line in lines:
         name = re.match(r"autograder\.(\w+)\(", line).group(1)
         assert line == f"autograder.{name}{plain(inspect.signature(getattr(autograder, name)))}"

@@ -56,7 +56,7 @@ def test_partial_credit_within_a_cell(capsys):
     assert tally.TALLY.total() == (3.0, 6.0)
     out = capsys.readouterr().out
     assert "✘ q1_a [0/1 marks]" in out and "NotImplementedError: write rnn_step_forward" in out
-    assert "NameError: name 'undefined_name' is not defined" in out
+    assert "this block uses `undefined_name`, which is not defined: run the cells above first" in out
     assert "✓ q1_c [3/3 marks]" in out
 
 
@@ -168,7 +168,7 @@ def test_summary_sections_total_and_event(capsys):
     (event,) = events.captured()
     assert event == {"event": "summary", **result}
     out = capsys.readouterr().out
-    assert "lab0: 5/7 marks" in out and "q1       1/3" in out and "total    5/7" in out
+    assert "lab0: 5/7 marks" in out and "q1     1/3" in out and "total  5/7" in out
 
 
 def test_html_rendering_escapes_and_marks():
@@ -214,18 +214,21 @@ def test_a_block_that_uses_a_failed_block_says_fix_it_first(capsys):
     assert tally.TALLY.blocks["q2_train"].passed
 
 
-def test_a_test_whose_input_was_never_defined_names_the_cell_to_run(capsys):
-    """Is a NameError raised by the test cell itself turned into 'run <needs> first', not a bare NameError?"""
+def test_a_test_whose_input_was_never_defined_names_the_part_to_run(capsys):
+    """Is a NameError raised by the test cell itself turned into 'uses your X from part N', not a bare NameError?"""
+    from autograder.notebook.blocks import outline
+    outline("Lab T", [{"number": 2, "title": "Training", "blocks": ("q3_trained",), "names": ("history",)}])
     init("lab0")
-    with marks("q3_trained", 1, needs="the training cell (2.7)"):
-        never_defined_history  # noqa: B018, F821 -- training failed, so this was never set
+    with marks("q3_trained", 1):
+        history  # noqa: B018, F821 -- training failed, so this was never set
     error = tally.TALLY.blocks["q3_trained"].error
-    assert "name 'never_defined_history' is not defined" in error
-    assert "Run the training cell (2.7) first" in error and "fix that error there" in error
+    assert error.startswith("this block uses your `history` from part 2 (Training), which is not defined: "
+                            "run that part's cells first") and "fix that error there" in error
+    assert "      at " not in capsys.readouterr().out  # the message explains it: no traceback of the test cell
 
     def student_function():
         return undefined_inside_student_code  # noqa: F821
-    with marks("q4_other", 1, needs="the training cell (2.7)"):
+    with marks("q4_other", 1):
         student_function()
     assert tally.TALLY.blocks["q4_other"].error == "NameError: name 'undefined_inside_student_code' is not defined"
 

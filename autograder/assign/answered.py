@@ -32,7 +32,15 @@ from autograder.assign.validate import REGIONS
 from autograder.core.lab import grade_id_of
 
 HIDDEN_BEGIN, HIDDEN_END = REGIONS[1][:2]
-UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+# Python's "name 'x' is not defined", or the notebook's "uses your `x` from part N (...), which is not defined"
+UNDEFINED = re.compile(r"name '(\w+)' is not defined"
+                       r"|uses (?:your )?`(\w+)`(?: from part \d+ \([^)]*\))?, which is not defined")
+
+
+def undefined_name(error: str) -> str | None:
+    """The name an error says is not defined (either wording), or ``None``."""
+    found = UNDEFINED.search(error)
+    return (found.group(1) or found.group(2)) if found else None
 WHERE = "in the release with the solution's answers typed in (the master without its hidden tests)"
 
 
@@ -53,8 +61,8 @@ def check_answered_release(source: NotebookNode, full: ExecutedNotebook, strippe
             if event.get("event") == "block" and event.get("error"):
                 # The student's advice a NameError carries in the notebook ("run the cells above") is not the
                 # instructor's: the name itself is the cause here.
-                name = UNDEFINED.search(event["error"])
-                shown = event["error"][: name.end()] if name else event["error"]
+                name = undefined_name(event["error"])
+                shown = f"NameError: name '{name}' is not defined" if name else event["error"]
                 raise _failure(source, index, f"block {event['block']!r} fails {WHERE}: {shown}",
                                event["error"], subject="the block", grade_id=grade_id_of(source.cells[index]))
 
@@ -130,11 +138,11 @@ def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
 def _failure(source, index: int, problem: str, error: str, *, subject: str, grade_id: str | None) -> BuildError:
     """The error for a cell or block that fails without the hidden tests, with the cause when it is a name
     only a hidden test defines."""
-    found = UNDEFINED.search(error)
-    defined_in = _hidden_definition(source, found.group(1), upto=index) if found else None
+    name = undefined_name(error)
+    defined_in = _hidden_definition(source, name, upto=index) if name else None
     if defined_in is not None:
-        problem += f"; it uses `{found.group(1)}`, defined only in hidden tests of cell {defined_in + 1}"
-        fix = (f"move the definition of `{found.group(1)}` to a visible cell (outside '### {HIDDEN_BEGIN}'), "
+        problem += f"; it uses `{name}`, defined only in hidden tests of cell {defined_in + 1}"
+        fix = (f"move the definition of `{name}` to a visible cell (outside '### {HIDDEN_BEGIN}'), "
                f"or make {subject} hidden (inside the hidden-test region)")
     else:
         fix = (f"{subject} may use only what visible cells define: move what it needs out of the hidden tests, "

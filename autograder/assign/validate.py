@@ -21,7 +21,7 @@ REGIONS = (
     ("BEGIN SOLUTION", "END SOLUTION", "solution ('Autograded answer')", nbg.is_solution),
     ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "grade ('Autograder tests')", nbg.is_grade),
 )
-CHECK_CALL = re.compile(r"""autograder\.check(?:_below|_above|_agreement)?\(\s*(["'])([^"']+)\1""")
+CHECK_CALL = re.compile(r"""autograder\.check(?:_below|_above|_agreement|_shape)?\(\s*(["'])([^"']+)\1""")
 
 
 def init_call(lab: str) -> re.Pattern:

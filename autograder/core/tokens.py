@@ -395,6 +395,11 @@ def verify(value, token: str) -> bool:
     return judge(value, token)[0]
 
 
+def token_shape(token: str) -> tuple:
+    """The shape of the value a token was made from (a shape check needs only that number of dimensions)."""
+    return tuple(_parse(token).shape)
+
+
 def describe_mismatch(value, token: str) -> str | None:
     """None when verify(value, token) holds; otherwise why not, for the student.
 

@@ -212,9 +212,8 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
     import numpy.random
 
     import autograder
-    from autograder.notebook import checks, display, judge, tally
+    from autograder.notebook import blocks, checks, display, judge, parts, tally
     from autograder.core import events, mode, tokens, values
-    from autograder import marks
 
     for name in autograder.__all__:  # the API loads on first use: bind all of it before the snapshot, so that
         getattr(autograder, name)    # replacing any of it (autograder.check = ...) is seen
@@ -222,7 +221,7 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
 
     events._sealed = True  # noqa: SLF001 - the one place that turns the channel on (before the snapshot)
     write, hmac_digest, dumps, getframe = os.write, _hashlib.hmac_digest, json.dumps, sys._getframe
-    own = [autograder, checks, display, events, judge, marks, mode, tally, tokens, values]
+    own = [autograder, blocks, checks, display, events, judge, mode, parts, tally, tokens, values]
     modules = [*own, json, json.encoder, json.decoder, numpy, numpy.random, sys.modules["builtins"]]
     snapshot: list = []  # taken when the first cell starts: the kernel has set itself up by then
     genuine = {id(c): c for m in own for v in vars(m).values() for f in _functions(v) for c in _nested(f.__code__)}

@@ -21,10 +21,12 @@ would give the whole cell 0 while our tally keeps the blocks that passed.)
 """
 from __future__ import annotations
 
+import sys
 import traceback
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from autograder.notebook import display, tally
+from autograder.notebook import parts as lab_parts
 from autograder.core import events
 from autograder.core.mode import current_mode, under_nbgrader
 
@@ -44,24 +46,60 @@ def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
     tally.TALLY.set_lab(lab, tokens)
 
 
+def outline(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0) -> None:
+    """Declare the lab's title and parts (``seqlabs.settings.outlines.OUTLINES[lab]``) and show what a
+    student needs to know about the marks.
+
+    Called by the setup cell. The summary then adds marks up by part, and a
+    missing name says which part defines it (``autograder.notebook.parts``).
+    """
+    tally.TALLY.outline = lab_parts.parse(title, parts, hand_graded)
+    text = display.outline_text(tally.TALLY.outline)
+    display.show(text, display.outline_html(tally.TALLY.outline))
+
+
+class Missing(NameError):
+    """A name a cell needs was never defined; the message says which part defines it."""
+
+
+def require(*names: str) -> None:
+    """Stop the block (or the cell) when a name it uses is not defined in the notebook.
+
+    ``require("Encoder", "Decoder")`` at the top of a ``marks`` block or a
+    locked cell: when one is missing, raise ``Missing`` with "this block uses
+    your `Encoder` from part 2 (The encoder), which is not defined: run that
+    part's cells first; ..." (the parts come from ``outline``). Looks in the
+    caller's globals, the notebook's namespace.
+    """
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise TypeError(f"require(*names): one or more names as strings, got {names!r}")
+    namespace = sys._getframe(1).f_globals
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        subject = "this block" if tally.current_block() is not None else "this cell"
+        raise Missing(lab_parts.missing_message(missing, tally.TALLY.outline, subject=subject))
+
+
 def uses_note(failed: list[str], tally_blocks: Mapping[str, Any]) -> str:
     """``"uses your rnn_forward, which failed above: fix it first"`` for the failed (or unrun) blocks."""
     failed_above = [b for b in failed if b in tally_blocks]
     not_run = [b for b in failed if b not in tally_blocks]
     parts = []
     if failed_above:
-        parts.append(f"uses your {', '.join(failed_above)}, which failed above: fix "
+        parts.append(f"uses your {lab_parts.and_list(failed_above)}, which failed above: fix "
                      f"{'it' if len(failed_above) == 1 else 'them'} first")
     if not_run:
-        parts.append(f"uses your {', '.join(not_run)}, which has not run yet: run "
-                     f"{'its cell' if len(not_run) == 1 else 'their cells'} first")
+        one = len(not_run) == 1
+        parts.append(f"uses your {lab_parts.and_list(not_run)}, which {'has' if one else 'have'} not run yet: run "
+                     f"{'its cell' if one else 'their cells'} first")
     return "; ".join(parts)
 
 
 class marks:
     """Context manager for one keyed block worth ``points``; see the module docstring.
 
-    ``section`` groups blocks in ``summary()``; by default it is the block id up
+    ``section`` groups blocks in ``summary()``; by default it is the block's
+    part as the lab declares it (``autograder.outline``), else the block id up
     to its first ``_`` or ``.`` (``"q1_mean"`` -> ``"q1"``).
 
     ``uses``: ids of earlier blocks whose answers this block runs on (a trained
@@ -69,9 +107,9 @@ class marks:
     of them failed too, the feedback says ``"uses your X, which failed above:
     fix it first"`` (here and, from the block event, in the grader's feedback).
 
-    ``needs``: where this block's inputs come from (``"the RNN training cell
-    (2.7)"``): a ``NameError`` in the block then says to run or fix that cell,
-    instead of a bare ``NameError``.
+    A ``NameError`` raised by the block's own code names the part that
+    defines the missing name (``autograder.require`` says so before the block
+    starts using its inputs).
 
     ``hidden=True`` declares that the block also has hidden checks, which only
     the grader runs: its ✓ says so, and ``summary()`` counts its points as
@@ -80,7 +118,7 @@ class marks:
     """
 
     def __init__(self, block_id: str, points: float, *, section: str | None = None,
-                 uses: tuple[str, ...] | list[str] = (), needs: str | None = None, hidden: bool = False) -> None:
+                 uses: tuple[str, ...] | list[str] = (), hidden: bool = False) -> None:
         if not isinstance(block_id, str) or not block_id:
             raise TypeError(f"marks(block_id): must be a non-empty string, got {block_id!r}")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
@@ -89,9 +127,8 @@ class marks:
             raise TypeError(f"marks({block_id!r}, uses=...): a tuple of block ids, got {uses!r}")
         self.block_id = block_id
         self.points = float(points)
-        self.section = section if section is not None else tally.default_section(block_id)
+        self.section = section if section is not None else tally.TALLY.section_of(block_id)
         self.uses = list(uses)
-        self.needs = needs
         self.hidden = bool(hidden)
 
     def __enter__(self) -> "marks":
@@ -104,7 +141,7 @@ class marks:
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
         passed_checks = tally.close_block()
-        error = None if exc is None else _describe(exc, needs=self.needs)
+        error = None if exc is None else _describe(exc)
         mode = current_mode()
         if error is not None and mode == "student":
             note = uses_note(tally.TALLY.failed_uses(self.uses), tally.TALLY.blocks)
@@ -122,7 +159,9 @@ class marks:
                 event["hidden"] = True
             events.emit(event)
         # A failed check explains itself; other errors need to say where they happened.
-        trace = [] if exc is None or display.raised_by_autograder(exc) else display.traceback_summary(exc)
+        explained = exc is None or display.raised_by_autograder(exc) or (
+            type(exc) is NameError and _raised_in_test_code(exc))  # "this block uses your X from part N ..."
+        trace = [] if explained else display.traceback_summary(exc)
         display.show(display.block_text(result, trace=trace), display.block_html(result, trace=trace))
         if under_nbgrader() and not _score_cell_for_nbgrader(result.earned) and exc is not None:
             return False  # no IPython to publish the cell score: an error is nbgrader's only 0
@@ -172,19 +211,17 @@ def _publish_cell_score(_result: Any = None) -> None:
     hook.finish_displayhook()
 
 
-def _describe(exc: BaseException, *, needs: str | None = None) -> str:
+def _describe(exc: BaseException) -> str:
     """``"NameError: name 'x' is not defined"``; a failed check's message as it is.
 
-    A ``NameError`` (an input of the test that was never defined) says which
-    cell to run or fix: ``needs`` when the block names it, else the cells above.
+    A ``NameError`` raised by the test cell itself (an input that was never
+    defined) says which part defines the name and to run or fix it there.
     """
     message = str(exc)
-    if isinstance(exc, AssertionError) and message and display.raised_by_autograder(exc):
+    if isinstance(exc, (AssertionError, Missing)) and message and display.raised_by_autograder(exc):
         return message  # "q1_mean.value: expected shape (2, 3), got shape (3, 2) (transposed?)"
     if type(exc) is NameError and getattr(exc, "name", None) and _raised_in_test_code(exc):
-        where = needs or "the cells above this one"
-        return (f"NameError: {message}: this test's input was never defined. Run {where} first; "
-                f"if it stopped with an error, fix that error there")
+        return lab_parts.missing_message([exc.name], tally.TALLY.outline)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

@@ -62,6 +62,27 @@ def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) 
     tally.note_check(check_id)
 
 
+def check_shape(check_id: str, value: Any) -> None:
+    """Check the shape of a tensor or array ``value``: an exact check of ``list(value.shape)``.
+
+    The same record, report and token as ``check(check_id, list(value.shape))``
+    (so the key is the same), but a failure compares shapes: "your tensor has
+    shape (1, 3, 13), 3 dimensions; the expected shape has 2".
+    """
+    _check_id(check_id)
+    if not hasattr(value, "shape"):
+        raise AssertionError(f"{check_id}: expected a tensor or an array, got {type(value).__name__}")
+    shape = [int(n) for n in value.shape]
+    if current_mode() == "student" and tally.TALLY.lab is not None and check_id in tally.TALLY.tokens:
+        token = tally.TALLY.tokens[check_id]
+        if not tokens.verify(shape, token):
+            want = tokens.token_shape(token)
+            dims = (f", {len(shape)} dimensions; the expected shape has {want[0]}" if want and want[0] != len(shape)
+                    else "; the expected shape differs in at least one dimension")
+            raise AssertionError(f"{check_id}: your tensor has shape {tuple(shape)}{dims}")
+    check(check_id, shape)
+
+
 def check_below(check_id: str, value: Any, bound: Any, *, possible: Any = None) -> None:
     """Check that the number ``value`` is strictly below ``bound``.
 

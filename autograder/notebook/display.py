@@ -28,20 +28,38 @@ def fmt_points(x: float) -> str:
 
 
 def traceback_summary(exc: BaseException, *, frames: int = TRACEBACK_FRAMES) -> list[str]:
-    """The last ``frames`` frames of ``exc``'s traceback, one short line each.
+    """Where ``exc`` happened, one short line per frame: the student's own lines first.
 
-    Frames inside ``autograder`` are dropped: the student needs to see where
-    *their* code failed, and a failed check is already explained by its message.
+    Frames inside ``autograder`` are dropped (a failed check explains itself).
+    When some frames are the notebook's cells, the last ``frames`` of those are
+    shown (the student's lines, not a library's internals), followed by the
+    frame that raised if it lies in a library ("torch/nn/modules/rnn.py, ...");
+    elsewhere (plain Python) the last ``frames`` frames.
     """
     stack = [f for f in traceback.extract_tb(exc.__traceback__)
              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR + os.sep)]
-    lines = []
-    for f in stack[-frames:]:
-        # ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py: say "cell" instead.
-        where = "cell" if "ipykernel_" in f.filename else os.path.basename(f.filename)
-        code = f" -> {f.line.strip()}" if f.line else ""
-        lines.append(f"{where}, line {f.lineno}, in {f.name}{code}")
+    cells = [f for f in stack if _is_cell(f.filename)]
+    if not cells:
+        return [_frame_line(f) for f in stack[-frames:]]
+    lines = [_frame_line(f) for f in cells[-frames:]]
+    if stack[-1] is not cells[-1]:
+        lines.append(_frame_line(stack[-1]))  # where a library raised, called from the last cell line
     return lines
+
+
+def _is_cell(filename: str) -> bool:
+    """True for the code of a notebook cell (ipykernel names it /tmp/ipykernel_<pid>/<hash>.py)."""
+    return "ipykernel_" in filename or filename.startswith("<ipython-input")
+
+
+def _frame_line(f: traceback.FrameSummary) -> str:
+    """``cell, line 4, in forward -> return self.fc(h)``; an installed file by its path in the installation
+    (``torch/nn/modules/rnn.py``), any other by its name."""
+    path = f.filename.replace(os.sep, "/")
+    where = ("cell" if _is_cell(f.filename) else path.split("site-packages/", 1)[1] if "site-packages/" in path
+             else os.path.basename(path))
+    code = f" -> {f.line.strip()}" if f.line else ""
+    return f"{where}, line {f.lineno}, in {f.name}{code}"
 
 
 def raised_by_autograder(exc: BaseException) -> bool:
@@ -93,16 +111,24 @@ def hidden_summary(tally: dict[str, Any]) -> str:
     return HIDDEN_SUMMARY.format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"]))
 
 
+def hand_graded_line(tally: dict[str, Any]) -> str:
+    """"Not in this total: 8 marks for the written answers, graded by hand." (empty when there are none)."""
+    points = tally.get("hand_graded") or 0
+    return f"Not in this total: {fmt_points(points)} marks for the written answers, graded by hand." if points else ""
+
+
 def summary_text(tally: dict[str, Any]) -> str:
-    """The per-section table and total of ``Tally.as_dict()`` as plain text."""
+    """The per-part table and total of ``Tally.as_dict()`` as plain text."""
     rows = [(name, f"{fmt_points(s['earned'])}/{fmt_points(s['points'])}") for name, s in tally["sections"].items()]
     total = f"{fmt_points(tally['earned'])}/{fmt_points(tally['points'])}"
-    width = max([len("section"), len("total")] + [len(n) for n, _ in rows])
-    lines = [f"{tally['lab'] or 'lab'}: {total} marks", f"{'section':<{width}}  marks"]
+    width = max([len("part"), len("total")] + [len(n) for n, _ in rows])
+    lines = [f"{tally.get('title') or tally['lab'] or 'lab'}: {total} marks", f"{'part':<{width}}  marks"]
     lines += [f"{n:<{width}}  {m}" for n, m in rows]
     lines.append(f"{'total':<{width}}  {total}")
     if tally.get("hidden_points"):
         lines.append(hidden_summary(tally))
+    if hand_graded_line(tally):
+        lines.append(hand_graded_line(tally))
     if tally.get("mode", "student") != "student":
         lines.append(UNVERIFIED.format(mode=tally["mode"]))
     return "\n".join(lines)
@@ -114,12 +140,30 @@ def summary_html(tally: dict[str, Any]) -> str:
     cells = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{fmt_points(s['earned'])}/{fmt_points(s['points'])}</td></tr>"
         for n, s in tally["sections"].items())
-    return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally["lab"] or "lab")}: '
-            f"{total} marks</b><table><tr><th>section</th><th>marks</th></tr>{cells}"
+    return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally.get("title") or tally["lab"] or "lab")}: '
+            f"{total} marks</b><table><tr><th>part</th><th>marks</th></tr>{cells}"
             f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table>"
             + (f"<p>{html.escape(hidden_summary(tally))}</p>" if tally.get("hidden_points") else "")
+            + (f"<p>{html.escape(hand_graded_line(tally))}</p>" if hand_graded_line(tally) else "")
             + (f"<p>{UNVERIFIED.format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
             + "</div>")
+
+
+def outline_text(outline: Any) -> str:
+    """What the setup cell shows: the lab, its parts, and how marks work."""
+    lines = [outline.title, "Parts: " + "; ".join(p.label for p in outline.parts if p.blocks) + "."]
+    lines.append("How marks work: each test cell shows ✓ or ✘ and the marks of each of its blocks; running a cell "
+                 "again replaces its marks. The summary at the end adds them up by part.")
+    if outline.hand_graded:
+        lines.append(f"{fmt_points(outline.hand_graded)} more marks are for the written answers, graded by hand.")
+    return "\n".join(lines)
+
+
+def outline_html(outline: Any) -> str:
+    """The HTML form of ``outline_text``."""
+    head, *rest = outline_text(outline).split("\n")
+    return (f'<div class="seqlabs-autograder-outline"><b>{html.escape(head)}</b>'
+            + "".join(f"<br>{html.escape(line)}" for line in rest) + "</div>")
 
 
 def show(text: str, html_text: str) -> None:

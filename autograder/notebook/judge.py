@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping
 from autograder.core import tokens, values
 from autograder.notebook.checks import ATOL, RTOL, verdict_agreement, verdict_bound, verdict_token
 from autograder.core.mode import resolve_bound
+from autograder.notebook.parts import and_list
 
 NOT_REPORTED = "not reported: the check did not run (an earlier error in its cell?)"
 BLOCK_NOT_RUN = "the block did not run"
@@ -151,9 +152,9 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
             notes = []
             if ran:
                 it = "it" if len(ran) == 1 else "them"
-                notes.append(f"uses your {', '.join(ran)}, which failed above: fix {it} first")
+                notes.append(f"uses your {and_list(ran)}, which failed above: fix {it} first")
             if not_run:
                 cells = "its cell" if len(not_run) == 1 else "their cells"
-                notes.append(f"uses your {', '.join(not_run)}, which did not run: run {cells} first")
+                notes.append(f"uses your {and_list(not_run)}, which did not run: run {cells} first")
             judgement.note = "; ".join(notes) or None
     return judged

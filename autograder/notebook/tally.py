@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from autograder.notebook.parts import Outline
+
 _SECTION_SPLIT = re.compile(r"[_.]")
 
 
@@ -48,6 +50,12 @@ class Tally:
     lab: str | None = None
     tokens: dict[str, str] = field(default_factory=dict)
     blocks: dict[str, BlockResult] = field(default_factory=dict)
+    outline: Outline | None = None  # the lab's parts (autograder.outline), None until the setup cell runs
+
+    def section_of(self, block_id: str) -> str:
+        """The summary section of a block: its part's label when the lab declared parts, else its id's prefix."""
+        part = self.outline.part_of_block(block_id) if self.outline else None
+        return part.label if part else default_section(block_id)
 
     def set_lab(self, lab: str, tokens: Mapping[str, str] | None) -> None:
         """Idempotent: the same call twice leaves the same state; a new lab starts a new tally."""
@@ -73,8 +81,13 @@ class Tally:
         return (sum(b.earned for b in self.blocks.values()), sum(b.points for b in self.blocks.values()))
 
     def sections(self) -> dict[str, dict[str, float]]:
-        """``{section: {"earned": .., "points": ..}}`` in first-run order."""
+        """``{section: {"earned": .., "points": ..}}``: the declared parts in their order, then any other
+        section in first-run order; a part none of whose blocks has run is left out."""
         out: dict[str, dict[str, float]] = {}
+        ran = {b.section for b in self.blocks.values()}
+        for part in (self.outline.parts if self.outline else ()):
+            if part.label in ran:
+                out[part.label] = {"earned": 0.0, "points": 0.0}
         for b in self.blocks.values():
             s = out.setdefault(b.section, {"earned": 0.0, "points": 0.0})
             s["earned"] += b.earned
@@ -86,9 +99,11 @@ class Tally:
         earned, possible = self.total()
         return {
             "lab": self.lab,
+            "title": self.outline.title if self.outline else None,
             "earned": earned,
             "points": possible,
             "hidden_points": self.hidden_points(),
+            "hand_graded": self.outline.hand_graded if self.outline else 0.0,
             "sections": self.sections(),
             "blocks": {k: asdict(b) for k, b in self.blocks.items()},
         }

@@ -45,8 +45,14 @@ class _Grader:
     def init(self, *args, **kwargs):
         pass
 
+    def outline(self, *args, **kwargs):
+        pass
+
+    def require(self, *names):
+        pass  # the reference defines every name
+
     @contextlib.contextmanager
-    def marks(self, block, points):
+    def marks(self, block, points, **_):
         self._block, self.blocks[block] = block, None
         try:
             yield

@@ -168,12 +168,18 @@ class _Recorder:
     def __init__(self):
         self.values = {}
 
-    def marks(self, block, points):
+    def marks(self, block, points, **_):
         import contextlib
         return contextlib.nullcontext()
 
     def check(self, check_id, value, **tolerance):
         self.values[check_id] = value
+
+    def check_shape(self, check_id, value):
+        self.values[check_id] = [int(n) for n in value.shape]  # what autograder.check_shape records
+
+    def require(self, *names):
+        pass  # the reference defines every name
 
 
 def _checked_values(lab, test_cell, **overrides):

@@ -234,7 +234,7 @@ class _Recorder:
         self._block = None
 
     @contextlib.contextmanager
-    def marks(self, block, points):
+    def marks(self, block, points, **_):
         self._block = block
         try:
             yield
@@ -243,6 +243,12 @@ class _Recorder:
 
     def check(self, check_id, value, **tolerance):
         self.values[check_id] = value
+
+    def check_shape(self, check_id, value):
+        self.values[check_id] = [int(n) for n in value.shape]  # what autograder.check_shape records
+
+    def require(self, *names):
+        pass  # the reference defines every name
 
 
 def failed_blocks(test_cell: str, **overrides) -> set[str]:

@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import autograder
+
 sys.path.insert(0, str(Path(__file__).parent))
 from labrun import code_cells  # noqa: E402
 
@@ -33,7 +35,7 @@ PAD, SOS, EOS = 1, 2, 3
 def namespace(cells=CELLS) -> dict:
     """The names the master's cells define, executed on their own (the tutorial-size model cell included)."""
     sources = dict(code_cells(LAB))
-    ns = {"torch": torch, "nn": nn, "F": F, "math": math, "np": np}
+    ns = {"torch": torch, "nn": nn, "F": F, "math": math, "np": np, "autograder": autograder}
     for gid in cells:
         exec(compile(sources[gid], f"{LAB}:{gid}", "exec"), ns)
     return ns
@@ -135,7 +137,7 @@ def test_parameter_count_with_learnt_positions_is_trevetts():
     """At tutorial 6's sizes with learnt positions (its choice), is the count Trevett's 9,038,341?"""
     ns = namespace(("check_helpers", "positions", "decoder_layer"))
     source = dict(code_cells(LAB))["model"]
-    exec(compile(source.split("require(")[0], f"{LAB}:model", "exec"), ns)  # the classes, not the printout
+    exec(compile(source.split("autograder.require(")[0], f"{LAB}:model", "exec"), ns)  # the classes, not the printout
     model = ns["Seq2SeqTransformer"](7853, 5893, 256, 8, 3, 3, 512, 0.1, 1, 1, learnt_positions=True)
     assert ns["count_parameters"](model) == 9_038_341
 
