@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 from autograder import display, events, tally
 from autograder.mode import current_mode, under_nbgrader
+from autograder.i18n.messages import _
 
 
 def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
@@ -49,11 +50,13 @@ def uses_note(failed: list[str], tally_blocks: Mapping[str, Any]) -> str:
     not_run = [b for b in failed if b not in tally_blocks]
     parts = []
     if failed_above:
-        parts.append(f"uses your {', '.join(failed_above)}, which failed above: fix "
-                     f"{'it' if len(failed_above) == 1 else 'them'} first")
+        parts.append((_("uses your {blocks}, which failed above: fix it first") if len(failed_above) == 1
+                      else _("uses your {blocks}, which failed above: fix them first"))
+                     .format(blocks=", ".join(failed_above)))
     if not_run:
-        parts.append(f"uses your {', '.join(not_run)}, which has not run yet: run "
-                     f"{'its cell' if len(not_run) == 1 else 'their cells'} first")
+        parts.append((_("uses your {blocks}, which has not run yet: run its cell first") if len(not_run) == 1
+                      else _("uses your {blocks}, which have not run yet: run their cells first"))
+                     .format(blocks=", ".join(not_run)))
     return "; ".join(parts)
 
 
@@ -181,9 +184,10 @@ def _describe(exc: BaseException, *, needs: str | None = None) -> str:
     if isinstance(exc, AssertionError) and message and display.raised_by_autograder(exc):
         return message  # "q1_mean.value: expected shape (2, 3), got shape (3, 2) (transposed?)"
     if type(exc) is NameError and getattr(exc, "name", None) and _raised_in_test_code(exc):
-        where = needs or "the cells above this one"
-        return (f"NameError: {message}: this test's input was never defined. Run {where} first; "
-                f"if it stopped with an error, fix that error there")
+        where = needs or _("the cells above this one")
+        return "NameError: " + _("{message}: this test's input was never defined. Run {where} first; "
+                                 "if it stopped with an error, fix that error there").format(message=message,
+                                                                                             where=where)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

@@ -23,6 +23,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 from autograder.events import events_in_cell
+from autograder.i18n.messages import ENV as LANGUAGE_ENV, notebook_language
 from autograder.conditions import DEFAULT_PROFILE as BUILD_PROFILE
 from autograder.mode import kernel_settings
 
@@ -75,6 +76,7 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFIL
     """
     start = time.perf_counter()
     env = build_kernel_env(mode=mode, profile=profile, data_dir=data_dir)
+    env[LANGUAGE_ENV] = notebook_language(nb)  # the kernel's messages in the notebook's language (i18n.messages)
     for attempt in range(1, START_TRIES + 1):
         run = copy.deepcopy(nb)
         started_cells: list[int] = []
