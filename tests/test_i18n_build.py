@@ -135,3 +135,16 @@ def test_translated_solution_full_release_zero_in_its_language(lab, lang, tmp_pa
     assert f'<html lang="{lang}">' in page and "<b>Nota</b>" in page and "Estudiante:" in page
     assert "Laboratorio 0" in page or lab != EXAMPLE_LAB  # the student's own (Spanish) notebook on the page
     assert '<html lang="en">' in (tmp_path / "out" / "feedback" / "release.html").read_text(encoding="utf-8")
+
+
+def test_bundle_hands_out_a_language_and_says_how_to_switch_jupyterlab():
+    """`bundle --language es` takes labs/release/es/ and its README says how to get JupyterLab in Spanish."""
+    from autograder.bundle import BundleError, _release
+    from autograder.i18n.student_readme import language_section
+
+    assert _release(REPO_ROOT, EXAMPLE_LAB, "es") == language_paths(REPO_ROOT, EXAMPLE_LAB, "es")["release"]
+    with pytest.raises(BundleError, match="labs/i18n/fr/lab0_example.po"):
+        _release(REPO_ROOT, EXAMPLE_LAB, "fr")
+    readme = language_section("es")
+    assert "pip install jupyterlab-language-pack-es-ES" in readme and "Settings → Language → Español" in readme
+    assert language_section(None) == language_section("en") == ""

@@ -40,17 +40,20 @@ def update_command(args: argparse.Namespace) -> int:
     return 0
 
 
+UPDATE_HELP = "extract each master's markdown cells and merge them into its PO files"
+UPDATE_DESCRIPTION = (
+    "For each lab and language, write labs/i18n/<lang>/<lab>.po from labs/source/<lab>.ipynb: a new cell becomes "
+    "an empty entry, a cell whose English changed keeps its translation marked fuzzy (with the old English as "
+    "#| msgid), a deleted cell's entry becomes obsolete. Prints what changed.")
+
+
 def add_command(commands: argparse._SubParsersAction) -> None:
     """Add ``i18n update`` to the ``autograder`` command line."""
     i18n = commands.add_parser("i18n", help="translations of the labs (labs/i18n/<lang>/<lab>.po)",
                                description="Keep the translations of the masters' markdown cells up to date.")
-    sub = i18n.add_subparsers(dest="i18n_command", required=True, metavar="SUBCOMMAND")
-    update = sub.add_parser(
-        "update", help="extract each master's markdown cells and merge them into its PO files",
-        description="For each lab and language, write labs/i18n/<lang>/<lab>.po from labs/source/<lab>.ipynb: a new "
-        "cell becomes an empty entry, a cell whose English changed keeps its translation marked fuzzy (with the "
-        "old English as #| msgid), a deleted cell's entry becomes obsolete. Prints what changed.")
+    update = i18n.add_subparsers(dest="i18n_command", required=True, metavar="SUBCOMMAND").add_parser(
+        "update", help=UPDATE_HELP, description=UPDATE_DESCRIPTION)
+    update.set_defaults(run=update_command)
     update.add_argument("labs", nargs="*", metavar="LAB", help="lab names (default: every lab in labs/source)")
     update.add_argument("--language", action="append", metavar="LANG",
                         help="language code, e.g. es (repeatable; default: every folder of labs/i18n with a PO file)")
-    update.set_defaults(run=update_command)

@@ -103,7 +103,9 @@ def current_language() -> str:
         return forced
     session = session_notebook()
     if session:
-        found = _language_of_file(session)
+        # The server names the notebook by its full path, or (started without a file name) by its path under
+        # the server's root; the kernel runs in the notebook's folder, so its base name is found there.
+        found = _language_of_file(session) or _language_of_file(os.path.basename(session))
         if found:
             return found
     return os.environ.get(ENV, "").strip() or DEFAULT
