@@ -148,3 +148,21 @@ def test_bundle_hands_out_a_language_and_says_how_to_switch_jupyterlab():
     readme = language_section("es")
     assert "pip install jupyterlab-language-pack-es-ES" in readme and "Settings → Language → Español" in readme
     assert language_section(None) == language_section("en") == ""
+
+
+def test_the_build_refuses_a_translation_that_changes_a_code_cell():
+    """The build's own guard: a translated master whose code cell differs (a translated comment) is a BuildError
+    naming the cell, before anything is written."""
+    from autograder.assign.errors import BuildError
+    from autograder.assign.in_languages import releases
+    from autograder.assign.release import make_release
+    from autograder.i18n.languages import Translated
+
+    source = read(lab_paths(REPO_ROOT, EXAMPLE_LAB)["source"])
+    (spanish,) = translations_of(REPO_ROOT, EXAMPLE_LAB, source)
+    english = make_release(source, EXAMPLE_LAB, {})
+    assert set(releases([spanish], EXAMPLE_LAB, {}, english)) == {"es"}
+    cell = next(c for c in spanish.master.cells if c.id == "q1-code")
+    cell.source += "\n# tu código aquí"
+    with pytest.raises(BuildError, match="q1-code"):
+        releases([Translated("es", spanish.master, [])], EXAMPLE_LAB, {}, english)
