@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
-# Module-level constants whose value is a msgid (passed to `_` by name): module -> names; dict constants
-# contribute their values.
+# Module-level constants whose value is a msgid (passed to `_` by name): module file name -> names (by file
+# name, not path, so that moving a module into a package keeps them); dict constants contribute their values.
 CONSTANTS = {"display.py": ("UNVERIFIED", "HIDDEN_PART", "HIDDEN_SUMMARY"), "checks.py": ("NOT_BUILT",),
              "judge.py": ("NOT_REPORTED", "BLOCK_NOT_RUN"), "tokens.py": ("_KIND_WORDS",),
-             "grade/feedback.py": ("STATUS_WORDS",)}
+             "feedback.py": ("STATUS_WORDS",)}
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -33,7 +33,7 @@ def msgids(package: Path = PACKAGE) -> dict[str, str]:
                 text = _literal(node.args[0])
                 if text is not None:
                     found.setdefault(text, f"{rel}:{node.lineno}")
-        for name in CONSTANTS.get(rel, ()):
+        for name in CONSTANTS.get(path.name, ()):
             for node in tree.body:
                 if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                     values = node.value.values if isinstance(node.value, ast.Dict) else [node.value]
