@@ -16,6 +16,7 @@ from typing import Any, Callable
 from autograder.assign.errors import BuildError
 from autograder.assign.release import make_release
 from autograder.assign.solution import summary_of
+from autograder.assign.verify import verify_no_leaks
 from autograder.i18n.languages import IncompleteTranslation, Translated, language_paths, translations_of
 from autograder.i18n.translate import same_code
 from autograder.lab import auto_points
@@ -30,8 +31,11 @@ def plan(root: Path, lab: str, source: Any, *, allow_incomplete: bool,
         raise BuildError(error.problem, error.fix) from None
 
 
-def releases(translated: list[Translated], lab: str, visible: dict[str, str], english: Any) -> dict[str, Any]:
-    """language -> release notebook; a ``BuildError`` if one differs from the English release in a code cell."""
+def releases(translated: list[Translated], lab: str, visible: dict[str, str], english: Any,
+             key: Any = None) -> dict[str, Any]:
+    """language -> release notebook; a ``BuildError`` if one differs from the English release in a code cell,
+    or (given the ``key``) shows a solution line or a key value (``verify_no_leaks``: a translated model
+    answer left in a cell the release keeps)."""
     out = {}
     for t in translated:
         release = make_release(t.master, lab, visible)
@@ -40,6 +44,8 @@ def releases(translated: list[Translated], lab: str, visible: dict[str, str], en
             raise BuildError(f"the {t.language} release differs from the English one in code cell(s) "
                              f"{', '.join(differ)}: one key could not grade both",
                              "translate markdown cells only (labs/i18n/<lang>/<lab>.po holds no code)")
+        if key is not None:
+            verify_no_leaks(t.master, release, key)
         out[t.language] = release
     return out
 

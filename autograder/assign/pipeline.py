@@ -143,7 +143,7 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
         release = make_release(source, lab, visible)
         if verify:
             verify_no_leaks(source, release, key)
-        localized = in_languages.releases(translated, lab, visible, release)
+        localized = in_languages.releases(translated, lab, visible, release, key if verify else None)
         # Another profile's build writes its key alone: its solution run serves only the verification.
         tasks = [pool.submit(make_solution, source, lab, key, conditions=conditions, **run)
                  ] if conditions.is_default or verify else []
