@@ -18,6 +18,6 @@ browser:  ## Debian's headless Chromium for tests/browser, installed when missin
 	@bash tests/browser/install_chromium.sh
 
 test: setup browser  ## the whole test suite, long tests and browser tests included (what CI runs)
-	SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 2 --dist loadgroup
+	SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 .PHONY: setup demo test browser

@@ -9,16 +9,17 @@ The in-notebook API (docs/architecture.md)::
     autograder.summary()
 
 The API is loaded on first use (PEP 562), so that importing a leaf module
-such as ``autograder.values`` (as ``seqlabs`` does) runs no more than that
+such as ``autograder.core.values`` (as ``seqlabs`` does) runs no more than that
 module: no tally, no marks, no grader. See docs/architecture.md for how the
 parts fit together.
 """
 import importlib
 
 # name -> the module of this package that defines it
-_API = {"init": "blocks", "marks": "blocks", "summary": "blocks",
-        "check": "checks", "check_below": "checks", "check_above": "checks", "check_agreement": "checks",
-        "make_token": "tokens", "verify": "tokens", "MIME": "events"}
+_API = {"init": "notebook.blocks", "marks": "notebook.blocks", "summary": "notebook.blocks",
+        "check": "notebook.checks", "check_below": "notebook.checks", "check_above": "notebook.checks",
+        "check_agreement": "notebook.checks", "make_token": "core.tokens", "verify": "core.tokens",
+        "MIME": "core.events"}
 
 __all__ = list(_API)
 

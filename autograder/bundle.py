@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.bundle_data import DATA_FOLDER, copy_data, data_section
+from autograder.core.lab import lab_folder, lab_paths
 from autograder.i18n.student_readme import language_section
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ You get a feedback page back: your notebook with the grade of each test cell.
 
 def _release_dir(root: Path, language: str | None) -> Path:
     """``labs/release`` (English) or ``labs/release/<language>``."""
-    folder = root / "labs" / "release"
+    folder = lab_folder(root, "release")
     return folder / language if language and language != "en" else folder
 
 

@@ -18,7 +18,7 @@ from typing import Iterator
 
 def _conditions(args: argparse.Namespace):
     """The grading conditions the command line asks for (never the shell's SEQLABS_PROFILE/SEQLABS_DATA)."""
-    from autograder.conditions import Conditions
+    from autograder.core.conditions import Conditions
 
     try:
         return Conditions.of(profile=args.profile, data_dir=args.data)
@@ -40,7 +40,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade import grade_submissions
+    from autograder.runners import grade_submissions
 
     conditions = _conditions(args)
     if conditions is None:
@@ -64,7 +64,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _certs(args: argparse.Namespace) -> int:
-    from autograder.grade.cluster_tls import make_certs, recipe
+    from autograder.runners.cluster_tls import make_certs, recipe
 
     try:
         paths = make_certs(Path(args.dir), days=args.days)
@@ -86,7 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _condition_options(command: argparse.ArgumentParser, verb: str) -> None:
-    from autograder.mode import PROFILES
+    from autograder.core.mode import PROFILES
 
     command.add_argument("--profile", choices=PROFILES, default=None,
                          help=f"{verb} this profile (default: fast, the committed keys'; "

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 from autograder.assign import build_labs
-from autograder.lab import lab_paths, list_labs
+from autograder.core.lab import lab_folder, lab_paths, list_labs
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 from autograder.i18n.languages import built_languages, language_paths
-from autograder.grade import fence, grade_submissions
 
 DETAIL_WIDTH = 60
 
@@ -50,7 +51,7 @@ def run_demo(*, root: Path, out: Path) -> bool:
     root, out = Path(root), Path(out)
     labs = list_labs(root)
     if not labs:
-        print(f"demo: no labs under {root / 'labs' / 'source'}", file=sys.stderr)
+        print(f"demo: no labs under {lab_folder(root, 'source')}", file=sys.stderr)
         return False
     ok, rows = True, [["lab", "notebook", "score", "max", "status", "expected", "detail"]]
     for lab in labs:

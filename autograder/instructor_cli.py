@@ -1,7 +1,7 @@
 """The instructor's term commands: `autograder bundle | handgrade | export` (registered by ``autograder.cli``).
 
 Thin wrappers over ``autograder.bundle.make_bundle``,
-``autograder.grade.handgrade`` and ``autograder.grade.export``; each prints
+``autograder.report.handgrade`` and ``autograder.report.export``; each prints
 what it wrote, or the problem and its fix with exit status 1.
 """
 from __future__ import annotations
@@ -28,14 +28,14 @@ def _bundle(args: argparse.Namespace) -> int:
 
 
 def _handgrade(args: argparse.Namespace) -> int:
-    from autograder.grade import handgrade
+    from autograder.report import handgrade
 
     try:
         if args.action == "export":
             for path in handgrade.export_sheets(Path(args.out), root=Path(args.root)):
                 print(f"wrote {path}")
             return 0
-        from autograder.grade.folder_lock import FolderBusy, FolderLock
+        from autograder.core.folder_lock import FolderBusy, FolderLock
 
         with FolderLock(Path(args.out)):  # it rewrites the gradebook: not while a grading run writes it
             report = handgrade.import_sheet(Path(args.out), Path(args.sheet), root=Path(args.root))
@@ -50,8 +50,8 @@ INCOMPLETE = 3  # `autograder export`: the file is written, but the roster and t
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autograder.atomic import write_atomic
-    from autograder.grade.export import ExportError, export
+    from autograder.core.atomic import write_atomic
+    from autograder.report.export import ExportError, export
 
     lost: list[str] = []
     try:
@@ -102,7 +102,7 @@ def add_commands(commands) -> None:
             sub.add_argument("sheet", metavar="SHEET", help="the filled scores.csv")
         sub.set_defaults(run=_handgrade)
 
-    from autograder.grade.export import FORMATS
+    from autograder.report.export import FORMATS
 
     exp = commands.add_parser(
         "export", help="grades of one grading run for Canvas, Moodle, Gradescope or GitHub Classroom",

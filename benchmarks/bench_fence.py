@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.grade import grade_submissions
+from autograder.runners import grade_submissions
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "lab0_example"

@@ -42,7 +42,7 @@ def cpu_s() -> float:
 def ours(subs: list[Path], out: Path, workers: int, scheduler: str | None = None,
          ) -> tuple[float, float, dict[str, float], bool]:
     """(wall s, CPU s, mean s per stage, every submission graded with full marks)."""
-    from autograder.grade import grade_submissions
+    from autograder.runners import grade_submissions
 
     t0, c0 = time.perf_counter(), cpu_s()
     run = grade_submissions(lab=LAB, submissions=subs, out=out, root=REPO, workers=workers, timeout=600,

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "tests" / "labs"))
 
 from labrun import Bug, code_cells, run_master  # noqa: E402
 
-from autograder import values  # noqa: E402
-from autograder.mode import resolve_bound  # noqa: E402
+from autograder.core import values  # noqa: E402
+from autograder.core.mode import resolve_bound  # noqa: E402
 
 SETTINGS_CALL = re.compile(r"for_profile\((Lab\w+Settings)\)")
 SIGN = {"below": "<", "above": ">", "agreement": ">="}

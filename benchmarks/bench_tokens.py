@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from autograder.tokens import make_token, reject_factor, verify
+from autograder.core.tokens import make_token, reject_factor, verify
 
 RTOL, ATOL = 1e-5, 1e-8
 SHAPES = [(), (4,), (16,), (7, 3), (32, 32), (2, 5, 6), (64, 80), (200, 300)]

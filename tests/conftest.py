@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import events, tally
+from autograder.core import events
+from autograder.notebook import tally
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LAB = "lab0_example"
@@ -108,10 +109,10 @@ def root(tmp_path_factory):
 
 
 def kernel_processes() -> list:
-    """Processes of a graded kernel's uid (``autograder.grade.fence.UID_BASE`` ...) on this machine."""
+    """Processes of a graded kernel's uid (``autograder.kernel.fence.UID_BASE`` ...) on this machine."""
     import psutil
 
-    from autograder.grade.fence import UID_BASE
+    from autograder.kernel.fence import UID_BASE
 
     found = []
     for proc in psutil.process_iter(["uids", "cmdline"]):
@@ -140,3 +141,47 @@ def pytest_sessionfinish(session, exitstatus):
         if reporter is not None:
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# How long each of the suite's longest xdist groups runs (wall seconds on two idle cores; docs/benchmarks.md,
+# "The whole test suite" and the labs' sections). `make test` runs `--dist loadgroup --no-loadscope-reorder`:
+# xdist then hands the groups out in collection order, one at a time to whichever worker is free, and
+# `pytest_collection_modifyitems` below collects the longest first, so that the two workers finish together
+# (longest processing time first). xdist's own reorder sorts groups by their number of tests, which put
+# these one-test rebuilds last, behind dozens of quick groups. A lab's rebuild covers every language of it
+# (the build makes them all): a second language lengthens each rebuild by its build step, adds no group.
+GROUP_SECONDS = {
+    "rebuild_lab1_rnn_lstm_numpy": 120, "rebuild_lab5_attention": 118, "rebuild_lab4_seq2seq": 94,
+    "rebuild_lab6_transformer": 80, "rebuild_lab3_word2vec": 70, "rebuild_lab2_pytorch_lstm": 60,
+    "browser": 150, "grade_cluster": 90, "installed_anywhere": 80, "build_lab0": 70,
+    "rebuild_lab0_example": 15, "rebuild_fixture_example": 15,
+}
+SLOW_TEST_SECONDS = 60  # an ungrouped test marked slow (a catalogue of broken models, a lab graded in class)
+TEST_SECONDS = 0.2  # any other test
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("xdist_group")
+    if marker is None:
+        return None
+    return marker.args[0] if marker.args else marker.kwargs.get("name")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixtures: this order is the one xdist sees
+def pytest_collection_modifyitems(session, config, items):
+    """Collect the longest xdist groups (and modules of slow ungrouped tests) first; see ``GROUP_SECONDS``.
+
+    An ungrouped test moves with its module, so that a module's fixtures are still set up once per worker.
+    """
+    def unit(item: pytest.Item) -> str:
+        return xdist_group_of(item) or item.nodeid.split("::")[0]
+
+    cost: dict[str, float] = {}
+    for item in items:
+        group = xdist_group_of(item)
+        if group in GROUP_SECONDS:
+            cost[unit(item)] = GROUP_SECONDS[group]
+        else:
+            cost[unit(item)] = cost.get(unit(item), 0) + (SLOW_TEST_SECONDS if item.get_closest_marker("slow")
+                                                          else TEST_SECONDS)
+    items.sort(key=lambda item: -cost[unit(item)])  # stable: a group or a module keeps its order

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbgrader import utils as nbg
 
-from autograder import tokens, values
+from autograder.core import tokens, values
 from autograder.assign import execute_notebook
 from autograder.assign.release import make_release, with_tokens
 from autograder.assign.verify import _value_strings

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.assign import BuildError, build_lab, build_labs
 from autograder.assign.validate import validate_source
-from autograder.conditions import Conditions
+from autograder.core.conditions import Conditions
 from conftest import EXAMPLE_LAB, copy_labs
 from test_build_errors import build_broken, cell, master
 

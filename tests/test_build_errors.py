@@ -6,7 +6,7 @@ import json
 import nbformat
 import pytest
 
-from autograder import values
+from autograder.core import values
 from autograder.assign import BuildError, build_lab, build_labs, lab_paths
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
 

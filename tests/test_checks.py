@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import tally
-from autograder.checks import check, check_above, check_agreement, check_below
-from autograder.blocks import init, marks
-from autograder.tokens import make_token
+from autograder.notebook import tally
+from autograder.notebook.checks import check, check_above, check_agreement, check_below
+from autograder.notebook.blocks import init, marks
+from autograder.core.tokens import make_token
 
 LAB = "lab0"
 EXPECTED = {

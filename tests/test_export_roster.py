@@ -13,7 +13,7 @@ import json
 import pytest
 
 from autograder.cli import make_parser
-from autograder.grade import export
+from autograder.report import export
 
 STUDENTS = {"alice": 7, "bob": 0}
 

@@ -17,8 +17,9 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.grade import grade_submissions, sandbox
-from autograder.grade.batch import private_folders
+from autograder.runners import grade_submissions
+from autograder.kernel import sandbox
+from autograder.runners.batch import private_folders
 from autograder.grade.discover import discover
 from fixtures.grade import lab as fx
 
@@ -116,7 +117,7 @@ FENCES = [pytest.param(True, id="fenced"), pytest.param(False, id="partial")]
 
 
 def _skip_unless(fenced: bool) -> None:
-    from autograder.grade import fence
+    from autograder.kernel import fence
 
     if fenced and fence.available():
         pytest.skip(f"no fence on this host: {fence.available()}")
@@ -183,8 +184,8 @@ def test_demo_builds_grades_and_prints_the_gradebook(tmp_path, capsys):
 
 def test_kernel_env_keeps_secrets_out(monkeypatch):
     """Does a kernel get grade mode and the key's conditions, but none of the grader's other variables?"""
-    from autograder.conditions import Conditions
-    from autograder.grade.sandbox import graded_kernel_env
+    from autograder.core.conditions import Conditions
+    from autograder.kernel.sandbox import graded_kernel_env
 
     monkeypatch.setenv("CI_DEPLOY_TOKEN", "hunter2")
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")

@@ -114,7 +114,7 @@ def test_restore_survives_odd_metadata():
     ("import builtins\nbuiltins.print = None", "builtins"),
     ("__builtins__.len = None", "__builtins__"),
     ("setattr(autograder, 'check', print)", "setattr"),
-    ("from autograder.tally import TALLY", "internals"),
+    ("from autograder.notebook.tally import TALLY", "internals"),
     ("display({'application/vnd.seqlabs.autograder+json': {}}, raw=True)", "events by hand"),
     ("open('../../labs/keys/lab0_example.json')", "answer keys"),
     ("get_ipython().events.register('pre_run_cell', f)", "hook"),
@@ -142,7 +142,7 @@ def test_scan_leaves_honest_code_alone(code):
 
 from fixtures.grade import lab as fx  # noqa: E402  (tests/ is on sys.path under pytest)
 
-from autograder.grade import grade_submissions  # noqa: E402
+from autograder.runners import grade_submissions  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,7 @@ def test_memory_spread_over_processes_is_caught(tmp_path):
     import asyncio
     import os
 
-    from autograder.grade import sandbox
+    from autograder.kernel import sandbox
 
     hog = "import time; b = b'x' * (400 << 20); time.sleep(30)"  # 400 MiB resident each
     code = ("import subprocess, sys, time\n"

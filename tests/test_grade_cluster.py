@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 from fixtures.grade import lab as fx
 
-from autograder.grade import cluster as cl
-from autograder.grade import grade_submissions
-from autograder.grade.folder_lock import LOCK
-from autograder.values import decode
+from autograder.runners import cluster as cl
+from autograder.runners import grade_submissions
+from autograder.core.folder_lock import LOCK
+from autograder.core.values import decode
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.conditions import Conditions
-from autograder.grade import cluster as cl
-from autograder.grade import cluster_check as cc
-from autograder.grade import fence, grade_submissions
+from autograder.core.conditions import Conditions
+from autograder.runners import cluster as cl
+from autograder.runners import cluster_check as cc
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 from fixtures.grade import lab as fx
 
 distributed = pytest.importorskip("distributed")
@@ -90,7 +91,7 @@ def test_with_unfenced_the_same_worker_passes_the_check(unfenceable, root, tmp_p
     """Does --unfenced make a worker without a fence acceptable (its line says unfenced)?"""
     import asyncio
 
-    from autograder.grade.batch import load_lab
+    from autograder.runners.batch import load_lab
 
     caplog.set_level(logging.INFO, logger="autograder")
     lab = load_lab(fx.LAB, root)
@@ -139,7 +140,7 @@ def test_a_worker_hides_its_certificates_from_the_kernels(tmp_path):
 
     from distributed import Client, LocalCluster
 
-    from autograder.grade import cluster_tls
+    from autograder.runners import cluster_tls
 
     certs = tmp_path / "worker certs"
     cluster_tls.make_certs(certs)

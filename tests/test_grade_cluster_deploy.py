@@ -3,7 +3,7 @@
 The schema is the one the ``kubernetes-validate`` package ships (offline,
 strict: an unknown field is an error) for its latest Kubernetes version. No
 Kubernetes cluster runs here: what the fence needs from a pod is checked
-field by field against what ``autograder.grade.fence`` does, not by running
+field by field against what ``autograder.kernel.fence`` does, not by running
 a pod.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.grade import cluster as cl
-from autograder.grade import cluster_tls
+from autograder.runners import cluster as cl
+from autograder.runners import cluster_tls
 
 DEPLOY = Path(__file__).parents[1] / "docs" / "deploy"
 TLS_MOUNT = Path("/run/seqlabs-tls")
@@ -56,7 +56,7 @@ def test_the_worker_pod_has_what_the_fence_needs():
     assert sc["appArmorProfile"] == {"type": "Unconfined"} and sc["seccompProfile"] == {"type": "RuntimeDefault"}
     mounts = {m["mountPath"]: m for m in worker["volumeMounts"]}
     assert mounts[str(TLS_MOUNT)]["readOnly"] and mounts["/data/seqlabs"]["readOnly"]
-    from autograder.grade import fence
+    from autograder.kernel import fence
 
     for ro in fence.SYSTEM_RO:  # a fenced kernel sees these read-only: the key must not be among them
         assert not str(TLS_MOUNT).startswith(ro + "/")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.grade import cluster_tls, grade_submissions
+from autograder.runners import cluster_tls, grade_submissions
 from fixtures.grade import lab as fx
 
 pytest.importorskip("distributed")

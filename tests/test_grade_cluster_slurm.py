@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import cluster_tls
+from autograder.runners import cluster_tls
 from fixtures.grade import lab as fx
 
 pytest.importorskip("dask_jobqueue")

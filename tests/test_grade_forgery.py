@@ -17,8 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import values
-from autograder.grade import fence, grade_submissions
+from autograder.core import values
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 from autograder.grade.discover import discover
 from fixtures.grade import lab as fx
 
@@ -44,7 +45,7 @@ def _forged_events(key: dict) -> list[dict]:
 
 def _reporting_cell(key: dict) -> str:
     """Student code that sends the forged events through the genuine checks (from its own frame)."""
-    lines = ["import autograder, numpy as np", "from autograder import values as _v"]
+    lines = ["import autograder, numpy as np", "from autograder.core import values as _v"]
     for cid, entry in key["checks"].items():
         value = f"_v.decode({json.dumps(entry.get('target', entry['value']))})"
         kind = entry["kind"]
@@ -95,7 +96,7 @@ def attacks(root: Path) -> dict[str, nbformat.NotebookNode]:
         "            os.write(_fd, _line)\n"
         "    except OSError:\n        pass"))
     out["patched_encoder"] = fx.with_cell(release, "setup", (
-        "import autograder.values as _values\n_enc = _values.encode\n"
+        "import autograder.core.values as _values\n_enc = _values.encode\n"
         "_values.encode = lambda v: _enc('forget') if isinstance(v, str) else _enc(v)"))
     out["patched_numpy"] = fx.with_cell(release, "q4_code", "np.mean = lambda *a, **k: 0.99")
     out["rebinds_locked_import"] = fx.with_cell(release, "q1_code", (
@@ -323,7 +324,7 @@ def test_no_key_value_reaches_any_output(forgery, root):
 
 def test_bound_checks_reject_impossible_values():
     """Is a negative cross-entropy, a BLEU over 100, NaN or inf failed whatever the bound?"""
-    from autograder.judge import judge_check
+    from autograder.notebook.judge import judge_check
 
     loss = {"kind": "below", "bound": 0.2, "possible": [0.0, None]}
     bleu = {"kind": "above", "bound": 10.0, "possible": [0.0, 100.0]}

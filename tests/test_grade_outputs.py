@@ -9,8 +9,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from autograder import values
-from autograder.grade import grade_submissions, outputs
+from autograder.core import values
+from autograder.runners import grade_submissions
+from autograder.report import outputs
 from fixtures.grade import lab as fx
 
 pytestmark = pytest.mark.xdist_group("grade_outputs")  # one worker: the graded run is built once
@@ -147,7 +148,7 @@ def test_outputs_take_the_umask_and_are_never_world_writable(tmp_path, umask, mo
 
 def test_a_graded_folder_is_readable_by_the_course_group(run):
     """Is every file of a grading run group-readable under this process's umask (022 here) and not o+w?"""
-    from autograder.atomic import current_umask
+    from autograder.core.atomic import current_umask
 
     expected = 0o666 & ~current_umask() & ~0o002
     files = [p for p in run.out.rglob("*") if p.is_file()]

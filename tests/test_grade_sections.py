@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade_submissions
-from autograder.grade.folder_lock import LOCK, FolderBusy, FolderLock
+from autograder.runners import grade_submissions
+from autograder.core.folder_lock import LOCK, FolderBusy, FolderLock
 from fixtures.grade import lab as fx
 
 pytestmark = pytest.mark.xdist_group("grade_sections")
@@ -75,7 +75,7 @@ def test_a_folder_held_by_another_process_is_refused_naming_it(root, sections, t
     out = tmp_path / "out"
     out.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from autograder.grade.folder_lock import FolderLock; "
+        [sys.executable, "-c", "import sys, time; from autograder.core.folder_lock import FolderLock; "
          "lock = FolderLock(sys.argv[1]); print('held', flush=True); time.sleep(60)", str(out)],
         stdout=subprocess.PIPE, text=True)
     try:

@@ -7,7 +7,7 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.grade import grade_submissions
+from autograder.runners import grade_submissions
 from autograder.grade.which_lab import wrong_lab
 from fixtures.grade import lab as fx
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import atomic
+from autograder.core import atomic
 from autograder.cli import main
-from autograder.grade import grade_submissions, sandbox
+from autograder.runners import grade_submissions
+from autograder.kernel import sandbox
 from fixtures.grade import lab as fx
 
 pytestmark = pytest.mark.xdist_group("grade_failures")
@@ -78,7 +79,7 @@ def test_a_full_disk_while_writing_replaces_nothing_and_a_rerun_resumes(root, su
 def test_an_output_folder_that_vanishes_mid_run_is_written_whole(root, subs, tmp_path, monkeypatch):
     """The output folder is deleted while kernels run: does the run still end with every output, whole?"""
     out = tmp_path / "out"
-    from autograder.grade import progress
+    from autograder.runners import progress
 
     real_update = progress.Progress.update
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from autograder.assign import build_labs, lab_paths
-from autograder.conditions import Conditions, fingerprint
-from autograder.grade import grade_submissions
+from autograder.core.conditions import Conditions, fingerprint
+from autograder.runners import grade_submissions
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
 REAL_DATA = REPO_ROOT.parent / "shared" / "data"

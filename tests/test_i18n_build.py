@@ -20,12 +20,13 @@ from autograder.assign import build_labs
 from autograder.assign.execute import execute_notebook
 from autograder.assign.key import build_key
 from autograder.assign.pipeline import JOBS
-from autograder.conditions import Conditions
-from autograder.grade import fence, grade_submissions
+from autograder.core.conditions import Conditions
+from autograder.kernel import fence
+from autograder.runners import grade_submissions
 from autograder.i18n import po_files
 from autograder.i18n.languages import built_languages, language_paths, translations_of
 from autograder.i18n.translate import same_code
-from autograder.lab import lab_paths, list_labs, strip_hidden_tests
+from autograder.core.lab import lab_paths, list_labs, strip_hidden_tests
 from conftest import EXAMPLE_LAB, REPO_ROOT, copy_labs
 
 TRANSLATED = [(lab, lang) for lab in list_labs(REPO_ROOT) for lang in po_files.languages(REPO_ROOT)

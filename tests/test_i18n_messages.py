@@ -16,12 +16,12 @@ from pathlib import Path
 import polib
 import pytest
 
-from autograder import display
-from autograder.grade.feedback import feedback_page
-from autograder.i18n import messages
-from autograder.i18n.messages import ENV, _, current_language, use_language
+from autograder.notebook import display
+from autograder.report.feedback import feedback_page
+from autograder.core import messages
+from autograder.core.messages import ENV, _, current_language, use_language
 from autograder.i18n.source_messages import msgids
-from autograder.tally import BlockResult
+from autograder.notebook.tally import BlockResult
 from conftest import REPO_ROOT
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -55,7 +55,7 @@ def test_spanish_lines_and_summary():
     with use_language("es"):
         line = display.block_text(_block())
         table = display.summary_text(_tally())
-        from autograder.checks import verdict_bound
+        from autograder.notebook.checks import verdict_bound
 
         verdict = verdict_bound(3.0, 2.0, kind="below")
     assert line.startswith("✘ q1_means [0/2 puntos; parte de este bloque se califica después con comprobaciones ocultas]")
@@ -65,9 +65,9 @@ def test_spanish_lines_and_summary():
 
 
 RENDER = """
-from autograder import display
-from autograder.checks import verdict_bound
-from autograder.tally import BlockResult
+from autograder.notebook import display
+from autograder.notebook.checks import verdict_bound
+from autograder.notebook.tally import BlockResult
 r = BlockResult(block="q1", section="q1", points=1.0, earned=0.0, error="boom")
 print(display.block_text(r)); print(verdict_bound(3.0, 2.0, kind="below"))
 print(display.summary_text({"lab": "l", "earned": 0.0, "points": 1.0, "hidden_points": 0, "sections": {}}))

@@ -17,7 +17,7 @@ from autograder.cli import main
 from autograder.i18n import po_files
 from autograder.i18n.extract import extract
 from autograder.i18n.translate import same_code, translate_master
-from autograder.lab import lab_paths, list_labs
+from autograder.core.lab import lab_paths, list_labs
 from conftest import REPO_ROOT
 
 LAB = "lab0_example"

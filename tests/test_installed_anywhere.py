@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.grade import fence, sandbox
+from autograder.kernel import fence, sandbox
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 from wheels import build_wheel, tracked_copy
 
@@ -149,8 +149,8 @@ def test_data_wherever_it_lives_is_seen_read_only(parent, tmp_path):
 @pytest.mark.parametrize("data", ["/tmp", "/dev", "/"])
 def test_a_data_folder_holding_the_kernels_private_places_is_refused_first(data, tmp_path):
     """Data in /tmp itself: is grading refused before any kernel, naming the folder and the fix?"""
-    from autograder.conditions import Conditions
-    from autograder.grade.batch import grade_submissions
+    from autograder.core.conditions import Conditions
+    from autograder.runners.batch import grade_submissions
 
     problem = fence.path_problem(data)
     assert data in problem and "folder of their own" in problem

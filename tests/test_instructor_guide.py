@@ -43,7 +43,7 @@ def run(args: list[str], cwd: Path) -> str:
 def test_checklist_runs_as_written_on_a_scratch_lab(tmp_path):
     """Steps 1-5 of the checklist, as the guide writes them, on the lab its nbformat recipe makes."""
     from autograder.assign.execute import execute_notebook
-    from autograder.events import events_in_notebook
+    from autograder.core.events import events_in_notebook
 
     recipe = python_block("make_master.py")
     (tmp_path / "make_master.py").write_text(recipe)
@@ -97,7 +97,7 @@ def test_no_issue_numbers_or_machine_paths():
 
 def test_the_feedback_page_and_exports_show_the_uses_note():
     """The guide says a failed block's `uses` note reaches the feedback page: does it, and the LMS text too?"""
-    from autograder.grade.feedback import block_lines, feedback_page
+    from autograder.report.feedback import block_lines, feedback_page
 
     note = "uses your q1_means, which failed above: fix it first"
     block = {"ok": False, "earned": 0, "points": 1, "error": None, "note": note,

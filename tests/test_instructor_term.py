@@ -23,7 +23,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from autograder.assign.verify import _value_strings
 from autograder.cli import make_parser
-from autograder.grade import export, feedback, grade_submissions, handgrade
+from autograder.report import export, feedback, handgrade
+from autograder.runners import grade_submissions
 from conftest import REPO_ROOT
 from fixtures.grade import lab as fx
 

@@ -7,10 +7,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import checks, events, tally, values
-from autograder.judge import BLOCK_NOT_RUN, NOT_REPORTED, judge_check, judge_events, judge_report
-from autograder.blocks import init, marks
-from autograder.tokens import make_token
+from autograder.notebook import checks, tally
+from autograder.core import events, values
+from autograder.notebook.judge import BLOCK_NOT_RUN, NOT_REPORTED, judge_check, judge_events, judge_report
+from autograder.notebook.blocks import init, marks
+from autograder.core.tokens import make_token
 
 LAB = "lab0"
 PROFILE = "class"

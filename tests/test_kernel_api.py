@@ -1,7 +1,7 @@
 """A tiny notebook executed by nbclient in a real kernel, once per mode (and once under nbgrader).
 
 Answers: what reaches the notebook file -- ✓/✘ as HTML with a text fallback,
-events as display_data with autograder.events.MIME -- and that the grader's
+events as display_data with autograder.core.events.MIME -- and that the grader's
 judgement of the grade-mode run equals the student-mode tally.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import events
-from autograder.judge import judge_events
-from autograder.tokens import make_token
+from autograder.core import events
+from autograder.notebook.judge import judge_events
+from autograder.core.tokens import make_token
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = "lab_kernel"

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import display, events, tally
-from autograder.blocks import init, marks, summary
+from autograder.notebook import display, tally
+from autograder.core import events
+from autograder.notebook.blocks import init, marks, summary
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +87,7 @@ def test_traceback_summary_is_short_and_points_at_student_code(capsys):
 
 def test_error_raised_inside_autograder_shows_no_traceback(capsys):
     """Does an error raised by autograder itself (as a failed check is) show just its message?"""
-    from autograder.mode import check_profile
+    from autograder.core.mode import check_profile
 
     init("lab0")
     with marks("q1_x", points=1):

@@ -7,8 +7,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import events, mode, tally
-from autograder.blocks import init, marks
+from autograder.core import events, mode
+from autograder.notebook import tally
+from autograder.notebook.blocks import init, marks
 
 
 pytestmark = pytest.mark.usefixtures("fresh_autograder")
@@ -139,7 +140,7 @@ def test_blocks_emit_block_events_in_record_and_grade(monkeypatch, which, capsys
 
 
 def test_summary_outside_student_mode_says_it_is_not_a_mark(monkeypatch, capsys):
-    from autograder.blocks import summary
+    from autograder.notebook.blocks import summary
 
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     init("lab0")
@@ -159,7 +160,8 @@ def test_student_blocks_emit_nothing():
 
 def test_record_mode_check_events(monkeypatch):
     """In record mode, does each check kind emit a record event with its parameters, and pass?"""
-    from autograder import checks, values
+    from autograder.notebook import checks
+    from autograder.core import values
 
     monkeypatch.setenv("AUTOGRADER_MODE", "record")
     init("lab0")  # no tokens: record mode must not need them
@@ -186,7 +188,8 @@ def test_record_mode_check_events(monkeypatch):
 
 def test_grade_mode_reports_and_never_verifies(monkeypatch):
     """In grade mode, does each check report the student's value, pass, and need no token?"""
-    from autograder import checks, values
+    from autograder.notebook import checks
+    from autograder.core import values
 
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     init("lab0")
@@ -206,7 +209,7 @@ def test_grade_mode_reports_and_never_verifies(monkeypatch):
 
 def test_check_outside_a_block_has_no_block(monkeypatch):
     """Is a check outside any block reported with block None (informational, worth 0)?"""
-    from autograder import checks
+    from autograder.notebook import checks
 
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     checks.check("loose", 1)

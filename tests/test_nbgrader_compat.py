@@ -24,8 +24,8 @@ from nbgrader import utils as nbg
 from nbgrader.api import Gradebook
 
 from autograder.assign import execute_notebook
-from autograder.events import events_in_notebook
-from autograder.judge import judge_events
+from autograder.core.events import events_in_notebook
+from autograder.notebook.judge import judge_events
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]

@@ -16,10 +16,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import values
-from autograder.checks import verdict_agreement, verdict_bound, verdict_token
-from autograder.judge import judge_check
-from autograder.mode import resolve_bound
+from autograder.core import values
+from autograder.notebook.checks import verdict_agreement, verdict_bound, verdict_token
+from autograder.notebook.judge import judge_check
+from autograder.core.mode import resolve_bound
 from seqlabs.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def test_bounds_and_agreement_agree_in_every_profile(lab, profile, monkeypatch):
 
 def test_a_stale_token_would_be_caught():
     """Would a token made from another reference value make the two verdicts differ (so the test above can fail)?"""
-    from autograder.tokens import make_token
+    from autograder.core.tokens import make_token
 
     entry = {"kind": "close", "value": values.encode(np.array([1.0, 2.0])), "rtol": 1e-5, "atol": 1e-8, "salt": "x:y"}
     stale = make_token(np.array([1.0, 2.1]), rtol=1e-5, atol=1e-8, salt="x:y")

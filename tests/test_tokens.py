@@ -1,4 +1,4 @@
-"""autograder.tokens: the accept band, the reject catalogue, messages, salt, golden tokens.
+"""autograder.core.tokens: the accept band, the reject catalogue, messages, salt, golden tokens.
 
 The oracle is NumPy's own tolerance rule, |v - e| <= atol + rtol |e|: inside
 it a token must accept; beyond reject_factor(rtol) times it, it must reject.
@@ -14,9 +14,9 @@ import torch
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from autograder import tokens
-from autograder.tokens import describe_mismatch, make_token, reject_factor, verify
-from autograder.values import decode, encode
+from autograder.core import tokens
+from autograder.core.tokens import describe_mismatch, make_token, reject_factor, verify
+from autograder.core.values import decode, encode
 
 GOLDEN = Path(__file__).parent / "golden" / "tokens.json"
 UPDATE_GOLDEN = os.environ.get("SEQLABS_UPDATE_GOLDEN") == "1"

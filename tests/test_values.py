@@ -1,4 +1,4 @@
-"""autograder.values: canonical form, exact JSON round-trip, agreement."""
+"""autograder.core.values: canonical form, exact JSON round-trip, agreement."""
 import json
 import math
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.values import agreement, canonical, decode, encode, kind
+from autograder.core.values import agreement, canonical, decode, encode, kind
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:

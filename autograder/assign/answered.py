@@ -9,7 +9,7 @@ kernel cost, for what would cost such a student marks no answer can win back:
 * a cell or a visible ``marks`` block that raises there (it uses a name only a
   hidden test defines: the student sees a ``NameError`` they cannot fix);
 * a visible bound or agreement check whose value there fails its key entry
-  (judged by ``autograder.judge``, as the student's kernel judges it; an exact
+  (judged by ``autograder.notebook.judge``, as the student's kernel judges it; an exact
   check whose value differs there is ``key.check_deterministic``'s to report).
 
 And a block students see that holds hidden checks must say so with
@@ -29,7 +29,7 @@ from nbformat import NotebookNode
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.validate import REGIONS
-from autograder.lab import grade_id_of
+from autograder.core.lab import grade_id_of
 
 HIDDEN_BEGIN, HIDDEN_END = REGIONS[1][:2]
 UNDEFINED = re.compile(r"name '(\w+)' is not defined")
@@ -109,9 +109,9 @@ def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
     """Raise ``BuildError`` for a visible bound or agreement check that the run without the hidden tests fails
     (``checks``: the key's entries; run after the master's own values passed, so the cause is the hidden tests).
     """
-    from autograder import values
-    from autograder.assign.key import TOKEN_KINDS
-    from autograder.judge import judge_check
+    from autograder.core import values
+    from autograder.core.tokens import TOKEN_KINDS
+    from autograder.notebook.judge import judge_check
 
     for index, events in sorted(stripped.events.items()):
         for event in events:

@@ -1,7 +1,7 @@
 """Run a notebook in a fresh kernel in one mode and profile; collect its events.
 
 ``execute_notebook`` is the one place the build starts a kernel (the grader's
-kernels are ``autograder.grade.sandbox``'s, fenced, with their own
+kernels are ``autograder.kernel.sandbox``'s, fenced, with their own
 environment). A build kernel runs the instructor's own master, so it gets the
 instructor's environment (``build_kernel_env``) with the mode
 (``AUTOGRADER_MODE``), the profile (``SEQLABS_PROFILE``) and where real data
@@ -22,10 +22,10 @@ from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
-from autograder.events import events_in_cell
-from autograder.i18n.messages import ENV as LANGUAGE_ENV, notebook_language
-from autograder.conditions import DEFAULT_PROFILE as BUILD_PROFILE
-from autograder.mode import kernel_settings
+from autograder.core.events import events_in_cell
+from autograder.core.conditions import DEFAULT_PROFILE as BUILD_PROFILE
+from autograder.core.mode import kernel_settings
+from autograder.core.messages import ENV as LANGUAGE_ENV, notebook_language
 
 START_TRIES = 3  # a kernel that dies before its first cell ("Kernel died before replying to kernel_info") ...
 START_PAUSE = 2.0  # s, times the attempt number, before it is started again

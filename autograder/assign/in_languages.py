@@ -19,7 +19,7 @@ from autograder.assign.solution import summary_of
 from autograder.assign.verify import verify_no_leaks
 from autograder.i18n.languages import IncompleteTranslation, Translated, language_paths, translations_of
 from autograder.i18n.translate import same_code
-from autograder.lab import auto_points
+from autograder.core.lab import auto_points
 
 
 def plan(root: Path, lab: str, source: Any, *, allow_incomplete: bool,

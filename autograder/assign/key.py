@@ -18,12 +18,12 @@ from autograder.assign.answered import (check_answered_release, check_answered_v
 from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.validate import static_check_ids
-from autograder.conditions import Conditions
-from autograder.display import fmt_points
-from autograder.lab import cell_index, grade_id_of
+from autograder.core.conditions import Conditions
+from autograder.notebook.display import fmt_points
+from autograder.core.lab import cell_index, grade_id_of
+from autograder.core.tokens import TOKEN_KINDS
 
 FORMAT = "seqlabs-key/2"  # 2: the grading conditions are recorded ("conditions")
-TOKEN_KINDS = ("close", "equal")  # the kinds the release's token table covers
 _NOT_PARAMS = ("event", "lab", "check")  # record fields that are not key fields
 
 
@@ -133,8 +133,8 @@ def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str, *
     token would accept a value the next run does not give. ``rerun``: the record run without hidden tests,
     or a grade-mode run of the master (its reports carry the values). ``hidden_tests``: ``rerun`` is the run
     without them, where a hidden test that changes what a visible cell uses also changes the value."""
-    from autograder import values
-    from autograder.judge import judge_check
+    from autograder.core import values
+    from autograder.notebook.judge import judge_check
 
     for index, events in sorted(rerun.events.items()):
         for event in events:
@@ -153,8 +153,8 @@ def check_deterministic(source, checks, rerun: ExecutedNotebook, profile: str, *
 
 def _check_reference_passes(source, checks, blocks, conditions: Conditions) -> None:
     """Record mode always passes; judge each reference value now, so a bound the master misses fails here."""
-    from autograder import values
-    from autograder.judge import judge_check
+    from autograder.core import values
+    from autograder.notebook.judge import judge_check
 
     for cid, entry in checks.items():
         ok, message = judge_check(entry, values.decode(entry["value"]), profile=conditions.profile)
@@ -181,6 +181,6 @@ def _check_points(source, cell_points) -> None:
 
 def _number(x: Any) -> int | float:
     """The points as the key stores them, a JSON number: 2.0 -> 2, so the key reads like the master
-    (``autograder.display.fmt_points`` writes points as text)."""
+    (``autograder.notebook.display.fmt_points`` writes points as text)."""
     x = float(x)
     return int(x) if x.is_integer() else x

@@ -24,18 +24,19 @@ from typing import Any, Callable
 
 import nbformat
 
-from autograder.atomic import replace_all
+from autograder.core.atomic import replace_all
 from autograder.assign.errors import BuildError
 from autograder.assign import in_languages
 from autograder.assign.execute import execute_notebook
-from autograder.assign.key import TOKEN_KINDS, build_key, check_deterministic, check_record_run
+from autograder.assign.key import build_key, check_deterministic, check_record_run
 from autograder.assign.release import make_release
 from autograder.assign.solution import make_solution, token_table
 from autograder.assign.stable import keep_committed, unchanged
 from autograder.assign.validate import validate_source
 from autograder.assign.verify import verify_no_leaks, verify_release, verify_solution
-from autograder.conditions import Conditions
-from autograder.lab import auto_points, lab_paths, list_labs, strip_hidden_tests
+from autograder.core.conditions import Conditions
+from autograder.core.lab import auto_points, lab_folder, lab_paths, list_labs, strip_hidden_tests
+from autograder.core.tokens import TOKEN_KINDS
 
 __all__ = ["BuildReport", "LabBuild", "build_lab", "build_labs"]
 
@@ -226,7 +227,7 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditi
     report = BuildReport()
     names = labs or list_labs(root)
     if not names:
-        log(f"no master notebooks in {Path(root) / 'labs' / 'source'}")
+        log(f"no master notebooks in {lab_folder(root, 'source')}")
     for lab in names:
         try:
             report.built.append(build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout,

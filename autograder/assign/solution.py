@@ -7,14 +7,14 @@ from typing import Any, Mapping
 from nbformat import NotebookNode
 
 from autograder.assign.execute import ExecutedNotebook, execute_notebook
-from autograder.assign.key import TOKEN_KINDS
+from autograder.core.tokens import TOKEN_KINDS
 from autograder.assign.release import insert_tokens
-from autograder.conditions import Conditions
+from autograder.core.conditions import Conditions
 
 
 def token_table(key: Mapping[str, Any], *, hidden: bool) -> dict[str, str]:
     """Check id -> token for the ``close``/``equal`` checks of ``key`` (hidden ones too iff ``hidden``)."""
-    from autograder.judge import key_token
+    from autograder.notebook.judge import key_token
 
     return {cid: key_token(c) for cid, c in key["checks"].items()
             if c["kind"] in TOKEN_KINDS and (hidden or not c["hidden"])}

@@ -7,7 +7,7 @@ tolerance*, and keeps the committed entry when that entry accepts the fresh
 value, so the tokens, the release's checksums and the key stay byte for byte:
 
 * ``close`` / ``equal``: the committed token accepts the fresh value
-  (``autograder.judge.judge_check`` against the committed entry);
+  (``autograder.notebook.judge.judge_check`` against the committed entry);
 * ``below`` / ``above``: the fresh value passes the same bound. The
   recorded value is one machine's run of the reference, for instructors to
   read; only the bound judges. A trained result is not fixed by a correct
@@ -59,8 +59,8 @@ def keep_committed(fresh: dict[str, Any], committed: Mapping[str, Any] | None, *
 
 def accepts(old: Mapping[str, Any], new: Mapping[str, Any], *, profile: str) -> bool:
     """Whether the committed key entry ``old`` stands for the freshly recorded entry ``new``."""
-    from autograder import values
-    from autograder.judge import judge_check
+    from autograder.core import values
+    from autograder.notebook.judge import judge_check
 
     if {k: v for k, v in old.items() if k not in VALUE_FIELDS} != {k: v for k, v in new.items()
                                                                     if k not in VALUE_FIELDS}:
@@ -88,7 +88,7 @@ def _inputs(nb) -> list[tuple]:
 
 def _marks(nb) -> list[dict[str, Any]]:
     """The summary events the notebook shows: the tally a student sees."""
-    from autograder.events import events_in_cell
+    from autograder.core.events import events_in_cell
 
     return [e for c in nb.cells if c.cell_type == "code" for e in events_in_cell(c) if e.get("event") == "summary"]
 

@@ -13,7 +13,7 @@ from nbgrader import utils as nbg
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
 from autograder.assign.errors import BuildError
-from autograder.lab import grade_id_of
+from autograder.core.lab import grade_id_of
 
 SCHEMA_VERSION = 3
 # (begin, end, the nbgrader cell kind the region must live in, that kind's test)

@@ -1,6 +1,6 @@
 """Build-time verification, as otter does: full marks for the solution, zero for the release, no leaks.
 
-* the master run in grade mode, judged against the key by ``autograder.judge``
+* the master run in grade mode, judged against the key by ``autograder.notebook.judge``
   (what ``autograder grade`` does), earns every point;
 * the solution notebook's own ``summary()`` (student mode, token table) shows
   every point too, so the notebook tally and the grade agree on it;
@@ -21,8 +21,8 @@ from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook, execute_notebook
 from autograder.assign.solution import summary_of
 from autograder.assign.validate import REGIONS
-from autograder.conditions import Conditions, key_profile
-from autograder.lab import auto_points, cell_index, grade_id_of
+from autograder.core.conditions import Conditions, key_profile
+from autograder.core.lab import auto_points, cell_index, grade_id_of
 
 SOLUTION_BEGIN, SOLUTION_END = REGIONS[0][:2]
 MIN_SIGNIFICANT = 3  # a value that rounds to fewer significant digits ("0.5", "2") cannot be hidden
@@ -30,8 +30,8 @@ MIN_SIGNIFICANT = 3  # a value that rounds to fewer significant digits ("0.5", "
 
 def judged_points(key: Mapping[str, Any], run: ExecutedNotebook, cells: Iterable[int]) -> dict[str, Any]:
     """``{block: BlockJudgement}`` of a grade-mode run, from the events of ``cells`` only."""
-    from autograder.events import events_in_notebook
-    from autograder.judge import judge_events
+    from autograder.core.events import events_in_notebook
+    from autograder.notebook.judge import judge_events
 
     return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=key_profile(key))
 

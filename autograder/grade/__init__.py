@@ -1,19 +1,9 @@
-"""Batch grading: ``grade_submissions`` (``autograder grade``).
+"""Grading one submission (``submission.grade_one``), step by step.
 
-Each submission: scratch copy -> restore the source's locked and test cells
-(``restore``) -> static tamper scan (``scan``) -> run in ``grade`` mode in its
-own fenced kernel (``sandbox``) -> judge the events of restored cells against
-the key (``autograder.judge``) -> gradebook, results, feedback, JUnit
-(``outputs``). Submissions run concurrently, ``workers`` kernels at a time,
-driven from one asyncio loop; each result depends only on its notebook.
+Scratch copy -> is it this lab's notebook (``which_lab``) -> restore the source's
+locked and test cells (``restore``) -> static tamper scan (``scan``) -> run in
+``grade`` mode in its own fenced kernel (``autograder.kernel.sandbox``) -> judge
+the events of restored cells against the key (``autograder.notebook.judge``)
+-> holds for review (``holds``). A whole run over many submissions, here or on a
+cluster, is ``autograder.runners``; what it writes, ``autograder.report``.
 """
-__all__ = ["GradeRun", "grade_submissions"]
-
-
-def __getattr__(name: str):
-    # Lazy, so that importing one small module (``restore``, ``scan``) pulls in nothing else.
-    if name in __all__:
-        from autograder.grade import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module 'autograder.grade' has no attribute {name!r}")

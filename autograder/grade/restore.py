@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.lab import is_protected, nbgrader_meta
+from autograder.core.lab import is_protected, nbgrader_meta
 
 
 @dataclass

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
-from autograder.conditions import Conditions
-from autograder.judge import judge_events
-from autograder.i18n.messages import ENV as LANGUAGE_ENV, notebook_language, use_language
-from autograder.lab import auto_points
-from autograder.grade import holds, sandbox
+from autograder.core.conditions import Conditions
+from autograder.notebook.judge import judge_events
+from autograder.core.lab import auto_points
+from autograder.core.messages import ENV as LANGUAGE_ENV, notebook_language, use_language
+from autograder.grade import holds
+from autograder.kernel import sandbox
 from autograder.grade.discover import Submission, digest, read_regular
 from autograder.grade.restore import Restored, restore
 from autograder.grade.scan import scan
@@ -27,6 +28,19 @@ from autograder.grade.which_lab import wrong_lab
 SHADOWING = {"autograder", "autograder.py", "seqlabs", "seqlabs.py"}
 COPY_BUDGET = (200, 50 << 20)  # files, bytes: a folder bigger than this is copied only up to it
 STATUS = {"ok": "graded", "timeout": "timeout", "memory": "error", "died": "error", "error": "error"}
+
+# The steps of grading one notebook, in the order ``grade_one`` runs them (the function each calls), each
+# with why it comes where it does (docs/architecture.md, "Grade", numbers them with the batch's steps around
+# them; tests/test_grading_steps.py keeps this list and the code in one order).
+STEPS = (
+    ("read", "read_regular", "first, once: the bytes hashed (the cache key) are the bytes graded"),
+    ("which lab", "wrong_lab", "before restoring, which would make any notebook look like this lab's"),
+    ("restore", "restore", "before the scan and the run: only the source's locked and test cells are trusted"),
+    ("scan", "scan", "after restoring, which tells the student's cells (the ones scanned) from the source's"),
+    ("run", "run", "on the restored notebook, in a fenced kernel (here or on a Dask worker) that never sees the key"),
+    ("judge", "judge_events", "after the run, in this process: the key stays here"),
+    ("hold", "holds", "after judging: a held block keeps its judgement for the reviewer, at 0 marks"),
+)
 
 
 @dataclass
@@ -40,7 +54,7 @@ class Lab:
     key_hash: str  # of the key, the source and the conditions together: any changing regrades
     conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
-    fenced: bool = True  # run kernels in autograder.grade.fence (False only when the instructor asks)
+    fenced: bool = True  # run kernels in autograder.kernel.fence (False only when the instructor asks)
     # language -> (master, master without hidden tests) in that language (autograder.i18n): a submission's
     # locked cells come back in its own language; code cells are the same in every language
     languages: dict[str, tuple[Any, Any]] = field(default_factory=dict)
@@ -146,7 +160,7 @@ def max_score(lab: Lab) -> float:
 
 
 # Runs the restored notebook's kernel and returns what it emitted: ``run_here`` on this
-# machine, or ``autograder.grade.cluster`` on a Dask worker. It never sees the key.
+# machine, or ``autograder.runners.cluster`` on a Dask worker. It never sees the key.
 Runner = Callable[[Submission, Restored], Awaitable[sandbox.Execution]]
 
 
@@ -210,18 +224,18 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
     restored = restore(source, nb, released=released)
     flags = scan(restored.nb.cells, skip=restored.cells)
     timings["restore_s"] = time.perf_counter() - t0
-    run = await run(sub, restored)
-    timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
+    execution = await run(sub, restored)
+    timings["kernel_start_s"], timings["run_s"] = execution.kernel_start_s, execution.run_s
 
     t0 = time.perf_counter()
     with use_language(language):  # the verdicts' messages, in the submission's language
-        judged = judge_events(lab.key, run.events, profile=lab.profile)
+        judged = judge_events(lab.key, execution.events, profile=lab.profile)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
-    held = holds.holds(lab.key, run)
+    held = holds.holds(lab.key, execution)
     holds.apply(blocks, held)
     timings["judge_s"] = time.perf_counter() - t0
 
-    detail = [run.detail] if run.detail else []
+    detail = [execution.detail] if execution.detail else []
     if held:
         detail.append(f"held for review ({len(held)} block{'s' * (len(held) > 1)}): "
                       + next(iter(held.values()))[0][:200])
@@ -230,10 +244,10 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
                       + (f" (+{len(flags) - 3} more)" if len(flags) > 3 else ""))
     return Result(
         **{**base, "score": float(sum(b["earned"] for b in blocks.values()))},
-        status="held" if held and run.status == "ok" else STATUS[run.status], detail="; ".join(detail),
+        status="held" if held and execution.status == "ok" else STATUS[execution.status], detail="; ".join(detail),
         blocks=blocks, review=[f.as_dict() for f in flags] + [{"cell": t.get("cell"), "line": 0,
                                                                "reason": f"{t['what']}: {t['detail']}"}
-                                                              for t in run.tampering[:20]],
+                                                              for t in execution.tampering[:20]],
         restored=restored.notes, content_hash=hashed,
-        grader_failed=run.status == "error", language=language,
+        grader_failed=execution.status == "error", language=language,
     )

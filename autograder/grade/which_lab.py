@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from autograder.lab import grade_id_of
+from autograder.core.lab import grade_id_of
 
 INIT = re.compile(r"""autograder\.init\(\s*(["'])([\w.-]+)\1""")
 

@@ -11,7 +11,7 @@ def update_command(args: argparse.Namespace) -> int:
 
     from autograder.i18n import po_files
     from autograder.i18n.extract import extract
-    from autograder.lab import lab_paths, list_labs
+    from autograder.core.lab import lab_folder, lab_paths, list_labs
 
     root = Path(args.root)
     labs = args.labs or list_labs(root)
@@ -22,7 +22,7 @@ def update_command(args: argparse.Namespace) -> int:
         return 2
     unknown = [lab for lab in labs if not lab_paths(root, lab)["source"].is_file()]
     if unknown:
-        print(f"autograder i18n update: no master for {', '.join(unknown)} in {root / 'labs' / 'source'} "
+        print(f"autograder i18n update: no master for {', '.join(unknown)} in {lab_folder(root, 'source')} "
               f"(masters: {', '.join(list_labs(root)) or 'none'})", file=sys.stderr)
         return 2
     to_translate = 0

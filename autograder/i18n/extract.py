@@ -10,7 +10,7 @@ string literal or comment is a different code cell, so the key's test cells,
 nbgrader's checksums of locked cells and the grader's restore by ``grade_id``
 would no longer be one thing for every language. Everything a code cell shows
 at run time that comes from the autograder goes through its message
-catalogue (``autograder.i18n.messages``) instead, in the notebook's language.
+catalogue (``autograder.core.messages``) instead, in the notebook's language.
 """
 from __future__ import annotations
 

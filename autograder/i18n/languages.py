@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from autograder.core.lab import lab_folder
 from autograder.i18n import po_files
 from autograder.i18n.extract import extract
 from autograder.i18n.translate import translate_master
@@ -26,15 +27,14 @@ LIST_AT_MOST = 12  # cells named in a refusal; the rest are counted
 
 def language_paths(root: Path, lab: str, language: str) -> dict[str, Path]:
     """Where ``lab``'s release and solution in ``language`` live."""
-    labs = Path(root) / "labs"
-    return {"release": labs / "release" / language / f"{lab}.ipynb",
-            "solution": labs / "solution" / language / f"{lab}.ipynb",
+    return {"release": lab_folder(root, "release") / language / f"{lab}.ipynb",
+            "solution": lab_folder(root, "solution") / language / f"{lab}.ipynb",
             "po": po_files.po_path(root, language, lab)}
 
 
 def built_languages(root: Path, lab: str) -> list[str]:
     """The languages whose release of ``lab`` is committed under ``labs/release/<lang>/``."""
-    folder = Path(root) / "labs" / "release"
+    folder = lab_folder(root, "release")
     return sorted(p.parent.name for p in folder.glob(f"*/{lab}.ipynb")) if folder.is_dir() else []
 
 

@@ -48,7 +48,7 @@ def update_catalogue(language: str) -> list[str]:
     """Merge the current msgids into ``language``'s catalogue (new: empty; gone: obsolete); returns new msgids."""
     import polib
 
-    from autograder.i18n.messages import catalogue_path
+    from autograder.core.messages import catalogue_path
 
     path = catalogue_path(language)
     po = polib.pofile(str(path)) if path.is_file() else polib.POFile()

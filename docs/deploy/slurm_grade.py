@@ -86,7 +86,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def scheduler_env(tls: Path) -> dict[str, str]:
     """The separate scheduler process's settings: TLS with the course's certificates, one task per thread."""
-    from autograder.grade import cluster_tls
+    from autograder.runners import cluster_tls
 
     folder = tls.resolve()
     return {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
@@ -102,8 +102,8 @@ def make_cluster(args: argparse.Namespace):
     from dask_jobqueue.slurm import SLURMJob
     from distributed.deploy.subprocess import SubprocessScheduler
 
-    from autograder.conditions import Conditions
-    from autograder.grade import cluster_tls
+    from autograder.core.conditions import Conditions
+    from autograder.runners import cluster_tls
 
     class SeparateScheduler(SubprocessScheduler):
         """``dask spec`` in a child process: the scheduler never shares memory with the key. Its TLS comes
@@ -175,8 +175,8 @@ def show_grader_notes() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from autograder.conditions import Conditions
-    from autograder.grade import cluster_tls, grade_submissions
+    from autograder.core.conditions import Conditions
+    from autograder.runners import cluster_tls, grade_submissions
 
     try:
         conditions = Conditions.of(profile=args.profile, data_dir=args.data)

@@ -27,7 +27,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from autograder.values import to_numpy
+from autograder.core.values import to_numpy
 
 __all__ = ["numerical_gradient", "sample_indices", "relative_error", "check_gradients"]
 

@@ -11,7 +11,7 @@ sentences); `mean_max_attention` says how sharply attention weights focus
 (1 / S for weights spread uniformly over S source tokens, 1 for one-hot).
 
 `sequence_agreement(predicted, target) -> float in [0, 1]` is
-`autograder.values.agreement`: the fraction of positions (flattened, C order)
+`autograder.core.values.agreement`: the fraction of positions (flattened, C order)
 where the two agree, the shorter one's missing positions counting as misses.
 """
 
@@ -27,8 +27,8 @@ from nltk.translate.bleu_score import corpus_bleu as _nltk_corpus_bleu
 
 # The grader judges `check_agreement` with exactly this function; re-exported, never re-implemented,
 # so a lab's printed agreement and the grade agree by construction.
-from autograder.values import agreement as sequence_agreement
-from autograder.values import to_numpy
+from autograder.core.values import agreement as sequence_agreement
+from autograder.core.values import to_numpy
 
 __all__ = ["perplexity", "corpus_bleu", "sequence_agreement", "bleu_by_length", "LengthBucket",
            "mean_max_attention"]

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from autograder.values import to_numpy
+from autograder.core.values import to_numpy
 
 __all__ = ["plot_losses", "plot_attention", "plot_series", "plot_bleu_by_length", "plot_word_groups"]
 

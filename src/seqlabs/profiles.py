@@ -9,7 +9,7 @@
 ``SEQLABS_DATA`` names a directory holding real data sets (for example
 ``$SEQLABS_DATA/multi30k/train.de.gz``). Unset or empty means "use the
 embedded defaults". ``SEQLABS_DATA`` is read here and nowhere else; the
-profile is read by ``autograder.mode`` and re-exported here.
+profile is read by ``autograder.core.mode`` and re-exported here.
 
 ``fetch_root()`` is where ``python -m seqlabs.data fetch`` puts data sets:
 ``$SEQLABS_DATA`` when set, else the platform's user cache
@@ -24,9 +24,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# The profile is read in one place, autograder.mode, which the in-notebook checks
+# The profile is read in one place, autograder.core.mode, which the in-notebook checks
 # use too: a notebook's bounds and its training sizes can never disagree on it.
-from autograder.mode import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profile, current_profile
+from autograder.core.mode import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profile, current_profile
 
 DATA_ENV = "SEQLABS_DATA"
 

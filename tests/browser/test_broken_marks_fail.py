@@ -1,7 +1,7 @@
 """The browser tests can fail: a kernel whose ✓/✘ HTML is broken on purpose is caught by them.
 
 The kernel ``python3-broken-marks`` (tests/browser/server.py) runs an IPython
-startup file written here, which breaks ``autograder.display`` in the way
+startup file written here, which breaks ``autograder.notebook.display`` in the way
 named by the parameter; the same release run and the same reading as in
 test_student_view must then raise.
 """
@@ -18,12 +18,12 @@ pytestmark = pytest.mark.xdist_group("browser")  # one worker: one server, one b
 LAB = "lab0_example"
 BREAKAGES = {
     # a failed block wears the pass mark
-    "fail-shown-as-pass": "import autograder.display as d\nd.FAIL = d.PASS\n",
+    "fail-shown-as-pass": "import autograder.notebook.display as d\nd.FAIL = d.PASS\n",
     # blocks published as plain preformatted text: no marks markup at all
-    "no-block-markup": ("import html\nimport autograder.display as d\n"
+    "no-block-markup": ("import html\nimport autograder.notebook.display as d\n"
                         "d.block_html = lambda result, trace=(): '<pre>' + html.escape(d.block_text(result, trace=trace)) + '</pre>'\n"),
     # a block's marks read as if earned
-    "marks-as-earned": ("import autograder.display as d\n_orig = d._mark_and_marks\n"
+    "marks-as-earned": ("import autograder.notebook.display as d\n_orig = d._mark_and_marks\n"
                         "d._mark_and_marks = lambda r: (_orig(r)[0], f'[{d.fmt_points(r.points)}/{d.fmt_points(r.points)} marks]')\n"),
 }
 

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from autograder.grade.feedback import check_text
+from autograder.report.feedback import check_text
 
 from .expect import REPO
 

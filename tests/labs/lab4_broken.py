@@ -58,7 +58,7 @@ TRAINED_VALUES = ("lstm_loss.test", "lstm_bleu.test", "lstm_examples.tokens", "g
 
 def trained_values(run) -> dict[str, float]:
     """The trained results of a run as numbers (the example tokens as their agreement)."""
-    from autograder import values
+    from autograder.core import values
 
     ns = run.values["__namespace__"]
     out = {k: float(run.values[k]) for k in ("lstm_loss.test", "lstm_bleu.test", "gru_loss.test") if k in run.values}

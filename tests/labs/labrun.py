@@ -5,7 +5,7 @@ The catalogues of broken-but-running models (``test_lab1_broken_models.py``,
 this: every code cell of the master (solutions and hidden tests included) is
 executed in one namespace in ``record`` mode, with each planted bug a textual
 replacement in one cell; the record events become report events and
-``autograder.judge`` judges them against ``labs/keys/<lab>.json`` for the
+``autograder.notebook.judge`` judges them against ``labs/keys/<lab>.json`` for the
 profile asked for, exactly as ``autograder grade`` would.
 """
 from __future__ import annotations
@@ -19,7 +19,8 @@ from unittest import mock
 
 import nbformat
 
-from autograder import events, judge, tally
+from autograder.core import events
+from autograder.notebook import judge, tally
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,7 +135,7 @@ def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after
 
     plt.close("all")
     judged = judge_emitted(key, emitted, profile=profile)
-    from autograder import values
+    from autograder.core import values
 
     recorded = {e["check"]: values.decode(e["value"]) for e in emitted if e["event"] == "record"}
     recorded["__namespace__"] = ns

@@ -20,8 +20,8 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.checks import verdict_bound
-from autograder.mode import resolve_bound
+from autograder.notebook.checks import verdict_bound
+from autograder.core.mode import resolve_bound
 from seqlabs.settings import for_profile
 from seqlabs.settings.lab2 import Lab2Settings
 

@@ -180,7 +180,7 @@ def _checked_values(lab, test_cell, **overrides):
     """Run the notebook's `test_cell` with the model classes (optionally replaced) and return its checked values."""
     import json
 
-    from autograder import tokens, values
+    from autograder.core import tokens, values
 
     nb = nbformat.read(SOURCE, as_version=4)
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}

@@ -247,7 +247,8 @@ class _Recorder:
 
 def failed_blocks(test_cell: str, **overrides) -> set[str]:
     """The blocks of `test_cell` that lose their marks when the notebook's names are replaced by `overrides`."""
-    from autograder import judge, tokens
+    from autograder.notebook import judge
+    from autograder.core import tokens
 
     key = json.loads(KEY.read_text())
     cells = notebook_cells()

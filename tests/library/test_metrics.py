@@ -113,8 +113,8 @@ def test_bleu_rejects_bad_input():
 
 
 def test_sequence_agreement_is_the_graders_function():
-    """Is sequence_agreement autograder.values.agreement itself, and does it count matching positions?"""
-    from autograder.values import agreement
+    """Is sequence_agreement autograder.core.values.agreement itself, and does it count matching positions?"""
+    from autograder.core.values import agreement
 
     from seqlabs.metrics import sequence_agreement
 

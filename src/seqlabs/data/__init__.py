@@ -38,7 +38,7 @@ def use(name: str = "multi30k", *, log: Callable[[str], None] = print, **fetch_a
     a notebook is built or graded (``AUTOGRADER_MODE`` record or grade) the
     data are the grading conditions': nothing is fetched or changed.
     """
-    from autograder.mode import current_mode
+    from autograder.core.mode import current_mode
 
     if current_mode() != "student":
         log(f"seqlabs.data.use: a {current_mode()} run reads the data of its grading conditions; "

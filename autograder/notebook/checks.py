@@ -1,7 +1,7 @@
 """The checks: ``check``, ``check_below``, ``check_above``, ``check_agreement``.
 
 Each takes a check id first (unique within a lab) and, by mode
-(``autograder.mode``):
+(``autograder.core.mode``):
 
 * ``student`` -- verifies and raises ``AssertionError`` with a message that
   helps (type, shape, NaN/inf, tolerance, agreement) but never shows an
@@ -10,7 +10,7 @@ Each takes a check id first (unique within a lab) and, by mode
 * ``grade``   -- emits a *report* event with the student's value, passes.
 
 The pass/fail rules live in the ``verdict_*`` functions, which return ``None``
-for a pass or the failure message. ``autograder.judge`` calls the same
+for a pass or the failure message. ``autograder.notebook.judge`` calls the same
 functions with values from the answer key, so the notebook tally and the CI
 grade are the same number by construction (docs/design.md, rule 2).
 
@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from autograder import events, tally, tokens, values
-from autograder.mode import current_mode, resolve_bound
-from autograder.i18n.messages import _
+from autograder.core import events, tokens, values
+from autograder.notebook import tally
+from autograder.core.mode import current_mode, resolve_bound
+from autograder.core.messages import _
 
 RTOL = 1e-5  # default relative tolerance of `check` (floats only)
 ATOL = 1e-8  # default absolute tolerance of `check` (floats only)

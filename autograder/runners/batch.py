@@ -1,7 +1,6 @@
 """Drive a whole grading run: load the lab, grade submissions concurrently, resume, write."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import importlib.util
 import json
@@ -16,15 +15,17 @@ from typing import Any
 
 import nbformat
 
-from autograder import aio
-from autograder.conditions import Conditions, describe_recorded
-from autograder.lab import instructor_folders, lab_paths, strip_hidden_tests
-from autograder.atomic import write_atomic
-from autograder.grade import fence, holds, outputs
-from autograder.grade.discover import digest, discover, read_regular
-from autograder.grade.folder_lock import FolderLock
-from autograder.grade.progress import Progress
-from autograder.grade.submission import Lab, grade_one
+from autograder.core import aio
+from autograder.core.conditions import Conditions, describe_recorded
+from autograder.core.lab import instructor_folders, lab_folder, lab_paths, strip_hidden_tests
+from autograder.core.atomic import write_atomic
+from autograder.kernel import fence
+from autograder.report import outputs
+from autograder.grade.discover import discover
+from autograder.core.folder_lock import FolderLock
+from autograder.runners.progress import Progress
+from autograder.grade.submission import Lab
+from autograder.runners import local
 from autograder.i18n.languages import masters_by_language
 
 logger = logging.getLogger(__name__)
@@ -48,14 +49,12 @@ class GradeRun:
 def load_lab(lab: str, root: Path, conditions: Conditions = Conditions()) -> Lab:
     """The lab's master and its key for ``conditions``; ``ValueError`` naming the mismatch and the fix when
     no key was built for them."""
-    source_path = lab_paths(root, lab)["source"]
-    default_key = lab_paths(root, lab)["key"]
-    key_path = default_key.with_name(conditions.key_name(lab))
+    source_path, key_path = (lab_paths(root, lab, conditions)[kind] for kind in ("source", "key"))
     if not source_path.is_file():
         raise FileNotFoundError(f"lab {lab!r}: missing {source_path} (the master notebook; check --lab and --root)")
     if not key_path.is_file():
         built = ", ".join(f"{p.name} ({describe_recorded(_recorded(p))})"
-                          for p in sorted(default_key.parent.glob(f"{lab}.*json"))) or "none"
+                          for p in sorted(lab_folder(root, "key").glob(f"{lab}.*json"))) or "none"
         raise ValueError(f"lab {lab!r}: no answer key for {conditions.describe()} ({key_path} is missing; "
                          f"keys built: {built}): build one with `{conditions.build_command(lab)}`")
     key = json.loads(key_path.read_text(encoding="utf-8"))
@@ -119,63 +118,6 @@ def _check_writable(out: Path) -> None:
                       "choose another --out") from None
 
 
-@dataclass
-class Graded:
-    """What grading one submission gave ``_grade_all``: its result, where its kernel ran, whether to cache it."""
-
-    result: Any  # submission.Result
-    where: str = ""  # the Dask worker that ran the kernel ("" on this machine)
-    cache: bool = True  # False: a re-run into the same ``out`` grades it again
-
-
-async def _grade_here(sub, lab, *, timeout, memory_mb) -> Graded:
-    return Graded(await grade_one(sub, lab, timeout=timeout, memory_mb=memory_mb))
-
-
-async def _grade_all(subs, lab, *, workers, timeout, memory_mb, cache, out, progress,
-                     release=frozenset(), grade=_grade_here) -> list[dict]:
-    """Grade ``subs`` (``grade(sub, lab, timeout=, memory_mb=) -> Graded``), ``workers`` at once, through the cache."""
-    gate = asyncio.Semaphore(workers)
-    settings = f"{timeout:g}s:{memory_mb}MiB"
-    results: list[dict] = []
-    skipped: list[str] = []
-
-    async def one(sub) -> None:
-        # Inside the gate, so that at most ``workers`` submissions' bytes are held at once; a cached
-        # one holds its place for the look-up only.
-        async with gate:
-            try:
-                data = None if sub.refused else read_regular(sub.path)
-            except OSError:
-                data = None  # grade_one reads it again and gives the row its reason
-            hashed = "" if data is None else digest(data)
-            ckey = outputs.cache_key(f"{hashed}:{settings}", lab.key_hash)
-            if hashed and ckey in cache:
-                r = {**cache[ckey], "student": sub.student, "path": str(sub.path)}
-                r = holds.release(r) if sub.student in release else r
-                results.append(r)
-                skipped.append(sub.student)
-                progress.update(sub.student, r["status"], r["score"], r["max_score"], cached=True)
-                return
-            graded = await grade(replace(sub, data=data), lab, timeout=timeout, memory_mb=memory_mb)
-        result = graded.result.as_dict()
-        t0 = time.perf_counter()
-        # Cached under the hash of the bytes it graded (the bytes looked up: one read).
-        graded_hash = result.get("content_hash", "")
-        if graded_hash and graded.cache and not result["grader_failed"]:
-            try:
-                outputs.save_cached(out, outputs.cache_key(f"{graded_hash}:{settings}", lab.key_hash), result)
-            except OSError as err:  # the batch goes on; only resuming loses this one
-                logger.warning("could not cache %s's result: %s", sub.student, err)
-        result["timings"]["cache_s"] = time.perf_counter() - t0
-        result = holds.release(result) if sub.student in release else result
-        results.append(result)
-        progress.update(sub.student, result["status"], result["score"], result["max_score"], where=graded.where)
-
-    await asyncio.gather(*(one(s) for s in subs))
-    return results, len(skipped)
-
-
 def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Path = Path("."),
                       conditions: Conditions = Conditions(), workers: int | None = None,
                       timeout: float | None = None, memory_mb: int = 4096, unfenced: bool = False,
@@ -194,12 +136,12 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     for, it refuses before running any kernel, naming the build command.
     A re-run into the same ``out`` takes every submission whose content, key,
     source, conditions and limits are unchanged from ``out/.grade-cache/``.
-    Kernels run fenced (``autograder.grade.fence``); where this host cannot
+    Kernels run fenced (``autograder.kernel.fence``); where this host cannot
     fence them the grade is refused unless ``unfenced`` (then they run with a
     partial fence, and the grader says so). ``release`` names students whose
     blocks held for review (``autograder.grade.holds``) get their marks.
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs the kernels on a Dask
-    cluster instead (``autograder.grade.cluster``; ``workers`` is then unused):
+    cluster instead (``autograder.runners.cluster``; ``workers`` is then unused):
     this process still restores, judges and writes, and the key stays here;
     ``tls`` is the folder of certificates for a ``tls://`` scheduler, and each
     worker, not this host, must be able to fence (``cluster_check``);
@@ -214,62 +156,36 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     """
     started = time.perf_counter()
     out = Path(out)
-    write_s = 0.0
     timeout = timeout or conditions.time_limit_s
-    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
-    # On a cluster the workers fence, and each one is checked (cluster_check) before it grades.
-    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
-    if why and not unfenced:
-        error = (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
-                 "the fence lets it read other submissions and write to the host; pass --unfenced "
-                 "(grade_submissions(unfenced=True)) to grade anyway")
-        logger.error("%s", error)
-        return GradeRun(ok=False, out=out, error=error)
-    if unfenced:
-        logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
+    refused = _fence_refusal(scheduler, conditions, unfenced)
+    if refused:
+        logger.error("%s", refused)
+        return GradeRun(ok=False, out=out, error=refused)
     try:
-        if scheduler:
-            from autograder.grade.cluster import check_tls
-
-            check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
-        spec = load_lab(lab, Path(root), conditions)
-        subs = discover([Path(s) for s in submissions], lab=lab)
-        _check_writable(out)
-        spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=Path(root))],
-                       fenced=not unfenced)
-        lock = FolderLock(out)
+        spec, subs, lock = _prepare(lab, submissions, out, Path(root), conditions, unfenced=unfenced,
+                                    scheduler=scheduler, tls=tls)
     except (OSError, ValueError) as err:
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
     try:
-        earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
-                                                students=[s.student for s in subs], replace=replace_earlier)
+        earlier, dropped = _earlier_rows(out, lab, spec, subs, conditions, replace_earlier)
     except ValueError as err:
         lock.release()
         logger.error("%s", err)
         return GradeRun(ok=False, out=out, error=str(err))
-    if dropped:
-        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
-                       "feedback pages are removed", out, ", ".join(dropped))
-    elif earlier:
-        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
-                    out, len(earlier))
-    for note in ignored_shell_settings(conditions):
-        logger.info("%s", note)
-    if not subs:
-        logger.warning("no .ipynb submissions found")
     cache = outputs.load_cache(out)
     progress = Progress(len(subs))
+    write_s = 0.0
     try:
         todo = dict(subs=subs, lab=spec, timeout=timeout, memory_mb=memory_mb, cache=cache, out=out,
                     progress=progress, release=frozenset(release))
         if scheduler:
-            from autograder.grade import cluster
+            from autograder.runners import cluster
 
-            results, skipped = aio.run(cluster.grade_all(scheduler, grade_all=_grade_all, tls=Path(tls) if tls
-                                                         else None, dashboard=dashboard, **todo))
+            results, skipped = aio.run(cluster.grade_all(scheduler, tls=Path(tls) if tls else None,
+                                                         dashboard=dashboard, **todo))
         else:
-            results, skipped = aio.run(_grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
+            results, skipped = aio.run(local.grade_all(workers=max(1, workers or os.cpu_count() or 1), **todo))
         t0 = time.perf_counter()
         outputs.write_all(out, lab=lab, key=spec.key, key_hash=spec.key_hash, conditions=spec.conditions,
                           results=results, released=spec.released, earlier=earlier, dropped=dropped)
@@ -293,3 +209,50 @@ def grade_submissions(*, lab: str, submissions: list[Path], out: Path, root: Pat
     return GradeRun(ok=not failed and len(results) == len(subs), out=out, results=results,
                     skipped=skipped, error=f"the grader failed on {', '.join(failed)}" if failed else "",
                     wall_s=time.perf_counter() - started, write_s=write_s)
+
+
+def _fence_refusal(scheduler: str | None, conditions: Conditions, unfenced: bool) -> str:
+    """Why this host may not grade (``""``: it may). On a cluster the workers fence, and each one is checked
+    (``cluster_check``) before it grades; ``unfenced`` grades anyway, saying so."""
+    remote = bool(scheduler) and not scheduler.strip().startswith("local:")
+    why = "" if remote else fence.available() or fence.path_problem(conditions.data_dir)
+    if why and not unfenced:
+        return (f"cannot fence the graded kernels in on this host: {why}. Grading untrusted code without "
+                "the fence lets it read other submissions and write to the host; pass --unfenced "
+                "(grade_submissions(unfenced=True)) to grade anyway")
+    if unfenced:
+        logger.warning("kernels run UNFENCED (--unfenced): submissions can read the host and each other")
+    return ""
+
+
+def _prepare(lab: str, submissions: list[Path], out: Path, root: Path, conditions: Conditions, *,
+             unfenced: bool, scheduler: str | None, tls: Path | None) -> tuple[Lab, list, FolderLock]:
+    """The lab, the submissions and the output folder's lock, or ``OSError``/``ValueError`` saying what is
+    wrong, before any kernel runs."""
+    if scheduler:
+        from autograder.runners.cluster import check_tls
+
+        check_tls(scheduler, Path(tls) if tls else None)  # a bad address fails before anything runs
+    spec = load_lab(lab, root, conditions)
+    subs = discover([Path(s) for s in submissions], lab=lab)
+    _check_writable(out)
+    spec = replace(spec, hide=[*spec.hide, *private_folders(subs, out, root=root)], fenced=not unfenced)
+    return spec, subs, FolderLock(out)
+
+
+def _earlier_rows(out: Path, lab: str, spec: Lab, subs: list, conditions: Conditions,
+                  replace_earlier: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows earlier runs wrote into ``out`` that this run keeps (``outputs.earlier_rows``), logged."""
+    earlier, dropped = outputs.earlier_rows(out, lab=lab, key_hash=spec.key_hash, conditions=conditions,
+                                            students=[s.student for s in subs], replace=replace_earlier)
+    if dropped:
+        logger.warning("--replace: the gradebook in %s no longer lists %s (graded there earlier); their "
+                       "feedback pages are removed", out, ", ".join(dropped))
+    elif earlier:
+        logger.info("%s already holds %d student(s) graded earlier; this run's rows join them",
+                    out, len(earlier))
+    for note in ignored_shell_settings(conditions):
+        logger.info("%s", note)
+    if not subs:
+        logger.warning("no .ipynb submissions found")
+    return earlier, dropped

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from autograder.atomic import file_mode
+from autograder.core.atomic import file_mode
 
 LOCK = ".grade-lock"
 

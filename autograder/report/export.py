@@ -41,7 +41,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from autograder.grade.feedback import block_lines, num, totals
+from autograder.report.feedback import block_lines, num, totals
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_COLUMNS = ["Username", "ID number", "Email address"]

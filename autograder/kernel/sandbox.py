@@ -7,7 +7,7 @@ tree and on its private tmpfs), its wall-clock deadline, and its death are all
 ours to see.
 
 Fenced (``fenced=True``, the grader's default where ``fence.available()``):
-the kernel runs in ``autograder.grade.fence`` -- its own namespaces, a root
+the kernel runs in ``autograder.kernel.fence`` -- its own namespaces, a root
 holding only read-only system and Python files, private size-limited scratch,
 ``/tmp`` and ``/dev/shm``, an unprivileged uid of its own; its connection
 file and IPC sockets live in its private ``/tmp``, reached by the grader
@@ -17,8 +17,8 @@ namespaces, the instructor's folders covered, capabilities dropped) and a
 private 0700 folder for the sockets.
 
 Events never come from the notebook's outputs: the kernel starts under
-``autograder.grade.seal``, and only records on the grader's sealed channel
-(``autograder.grade.channel``) that a restored cell made count.
+``autograder.kernel.seal``, and only records on the grader's sealed channel
+(``autograder.kernel.channel``) that a restored cell made count.
 """
 from __future__ import annotations
 
@@ -43,11 +43,11 @@ import psutil
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import write_connection_file
 
-from autograder.conditions import Conditions
-from autograder.grade import fence as fencing
-from autograder.grade import seal
-from autograder.grade.channel import Channel
-from autograder.mode import kernel_settings
+from autograder.core.conditions import Conditions
+from autograder.kernel import fence as fencing
+from autograder.kernel import seal
+from autograder.kernel.channel import Channel
+from autograder.core.mode import kernel_settings
 
 # Error text that means the kernel ran out of memory under our limit.
 MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "bad_alloc")
@@ -145,7 +145,7 @@ _PRCTL = _libc_prctl()  # looked up once, in the parent: the child between fork 
 
 def kernel_argv(connection_file: str) -> list[str]:
     """The kernel itself: ipykernel started by the seal."""
-    return [sys.executable, "-m", "autograder.grade.seal", "-f", connection_file,
+    return [sys.executable, "-m", "autograder.kernel.seal", "-f", connection_file,
             "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
 
 
@@ -218,58 +218,82 @@ async def execute(
     kc: AsyncKernelClient | None = None
     result = Execution(status="ok", fenced=fenced)
     sources = {i: str(c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"}
-    channel: Channel | None = None
-    kpid = 0
+    channels: list[Channel] = []  # the channel of each start attempt; the last one is the kernel's
     try:
         started = time.monotonic()
-        for attempt in range(1, START_TRIES + 1):
-            channel = Channel(sources, set(restored))
-            proc, kc, kpid, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
-                                                          memory_mb=memory_mb, channel=channel, fenced=fenced)
-            if not problem:
-                break
-            _stop(proc, kc)
-            channel.close()
-            proc = kc = None
-            if attempt < START_TRIES:
-                await asyncio.sleep(START_PAUSE * attempt)
+        proc, kc, kpid, problem = await _start(rundir, sources, set(restored), channels, workdir=workdir, env=env,
+                                               hide=hide, memory_mb=memory_mb, fenced=fenced)
         if problem:
             result.status = "error"
             result.detail = f"the kernel did not start ({START_TRIES} tries): {problem}"
             return result
         result.kernel_start_s = time.monotonic() - started
-        deadline = time.monotonic() + timeout
-        watched = psutil.Process(proc.pid)
         private = [f"/proc/{kpid}/root{p}" for p in ("/tmp", "/dev/shm", FENCED_WORKDIR)] if fenced else []
-        for index, cell in enumerate(cells):
-            if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
-                continue
-            status = await _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result, private)
-            if status != "ok":
-                break
-        if result.status == "ok":  # the seal's end record: the channel was intact to the end
-            await _run_cell(kc, proc, watched, {"source": seal.END_PROBE}, seal.END_CELL, deadline,
-                            memory_mb, result, private)
+        await _run_cells(kc, proc, cells, deadline=time.monotonic() + timeout, memory_mb=memory_mb, result=result,
+                         private=private)
         result.run_s = time.monotonic() - started - result.kernel_start_s
-        if result.status == "ok":
-            oom = [i for i, e in result.cell_errors.items() if _is_memory_error(e)]
-            if oom:
-                result.status = "memory"
-                result.detail = (f"memory limit exceeded ({memory_mb} MiB) in cell {oom[0]}: "
-                                 f"{result.cell_errors[oom[0]]}")
-        if result.status == "timeout":
-            result.detail = f"ran past the {timeout:g} s limit in cell {result.detail}"
+        _explain_status(result, timeout=timeout, memory_mb=memory_mb)
         return result
     except Exception as err:  # the grader's own failure to drive the kernel, not the notebook's
         result.status, result.detail = "error", f"could not run the notebook: {type(err).__name__}: {err}"
         return result
     finally:
         _stop(proc, kc)
-        if channel is not None:
-            channel.close()
-            verdict = channel.verdict(kernel_alive=result.status == "ok")
+        if channels:
+            channels[-1].close()
+            verdict = channels[-1].verdict(kernel_alive=result.status == "ok")
             result.events, result.tampering, result.broken = verdict.events, verdict.tampering, verdict.broken
         shutil.rmtree(rundir, ignore_errors=True)
+
+
+async def _start(rundir: Path, sources: dict[int, str], restored: set[int], channels: list[Channel], *,
+                 workdir: Path, env: dict[str, str], hide, memory_mb: int, fenced: bool
+                 ) -> tuple[subprocess.Popen | None, AsyncKernelClient | None, int, str]:
+    """Start the kernel, ``START_TRIES`` times at most with a growing pause: ``(proc, kc, kernel pid, problem)``.
+
+    Each try gets a fresh sealed channel, appended to ``channels`` (the caller closes the last one and reads
+    its verdict, however this ends); a failed try's channel is closed here.
+    """
+    proc, kc, kpid, problem = None, None, 0, ""
+    for attempt in range(1, START_TRIES + 1):
+        channels.append(Channel(sources, restored))
+        proc, kc, kpid, problem = await _start_kernel(rundir, attempt, workdir=workdir, env=env, hide=hide,
+                                                      memory_mb=memory_mb, channel=channels[-1], fenced=fenced)
+        if not problem:
+            break
+        _stop(proc, kc)
+        channels[-1].close()
+        proc = kc = None
+        if attempt < START_TRIES:
+            await asyncio.sleep(START_PAUSE * attempt)
+    return proc, kc, kpid, problem
+
+
+async def _run_cells(kc: AsyncKernelClient, proc: subprocess.Popen, cells: list[dict[str, Any]], *,
+                     deadline: float, memory_mb: int, result: Execution, private: list[str]) -> None:
+    """Run the code cells in order until one stops the kernel, then (all ran) the seal's end probe."""
+    watched = psutil.Process(proc.pid)
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
+            continue
+        status = await _run_cell(kc, proc, watched, cell, index, deadline, memory_mb, result, private)
+        if status != "ok":
+            break
+    if result.status == "ok":  # the seal's end record: the channel was intact to the end
+        await _run_cell(kc, proc, watched, {"source": seal.END_PROBE}, seal.END_CELL, deadline,
+                        memory_mb, result, private)
+
+
+def _explain_status(result: Execution, *, timeout: float, memory_mb: int) -> None:
+    """Say why a run stopped: a cell that failed on memory makes the run ``memory``; a timeout names its cell."""
+    if result.status == "ok":
+        oom = [i for i, e in result.cell_errors.items() if _is_memory_error(e)]
+        if oom:
+            result.status = "memory"
+            result.detail = (f"memory limit exceeded ({memory_mb} MiB) in cell {oom[0]}: "
+                             f"{result.cell_errors[oom[0]]}")
+    if result.status == "timeout":
+        result.detail = f"ran past the {timeout:g} s limit in cell {result.detail}"
 
 
 FENCED_WORKDIR = "/scratch"

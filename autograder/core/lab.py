@@ -7,7 +7,7 @@ import this module and nothing from each other.
     labs/release/<lab>.ipynb    what students get
     labs/solution/<lab>.ipynb   the master executed with every token
     labs/keys/<lab>.json        the answer key for the default grading conditions
-    labs/keys/<lab>.<...>.json  keys for other conditions (``autograder.conditions``)
+    labs/keys/<lab>.<...>.json  keys for other conditions (``autograder.core.conditions``)
 """
 from __future__ import annotations
 
@@ -20,22 +20,35 @@ from nbformat import NotebookNode
 KINDS = ("source", "release", "solution", "key")
 
 
+FOLDERS = {"source": "source", "release": "release", "solution": "solution", "key": "keys"}  # kind -> labs/<folder>
+
+
+def lab_folder(root: Path, kind: str) -> Path:
+    """The folder under ``root`` holding every lab's file of ``kind`` (one of ``KINDS``)."""
+    return Path(root) / "labs" / FOLDERS[kind]
+
+
 def list_labs(root: Path) -> list[str]:
     """Lab names: every ``labs/source/<lab>.ipynb``, sorted."""
-    return sorted(p.stem for p in (Path(root) / "labs" / "source").glob("*.ipynb"))
+    return sorted(p.stem for p in lab_folder(root, "source").glob("*.ipynb"))
 
 
-def lab_paths(root: Path, lab: str) -> dict[str, Path]:
-    """Where the master and the three outputs of ``lab`` live under ``root``."""
-    labs = Path(root) / "labs"
-    return {"source": labs / "source" / f"{lab}.ipynb", "release": labs / "release" / f"{lab}.ipynb",
-            "solution": labs / "solution" / f"{lab}.ipynb", "key": labs / "keys" / f"{lab}.json"}
+def lab_paths(root: Path, lab: str, conditions: Any = None) -> dict[str, Path]:
+    """Where the master and the three outputs of ``lab`` live under ``root``.
+
+    ``key`` is the key for ``conditions`` (an ``autograder.core.conditions.Conditions``;
+    ``None``: the default conditions, whose key the build commits beside the release).
+    """
+    key = f"{lab}.json" if conditions is None else conditions.key_name(lab)
+    return {"source": lab_folder(root, "source") / f"{lab}.ipynb",
+            "release": lab_folder(root, "release") / f"{lab}.ipynb",
+            "solution": lab_folder(root, "solution") / f"{lab}.ipynb", "key": lab_folder(root, "key") / key}
 
 
 def instructor_folders(root: Path) -> list[Path]:
     """The folders only instructors may read: masters, keys, solutions."""
-    labs = (Path(root) / "labs").resolve()
-    return [labs / "source", labs / "keys", labs / "solution"]
+    labs = lab_folder(root, "source").parent.resolve()  # labs/ itself may be a link
+    return [labs / FOLDERS[kind] for kind in ("source", "key", "solution")]
 
 
 def nbgrader_meta(cell: Any) -> dict[str, Any]:

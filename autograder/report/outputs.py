@@ -1,4 +1,4 @@
-"""Write a grading run's outputs, each atomically (``autograder.atomic.write_atomic``).
+"""Write a grading run's outputs, each atomically (``autograder.core.atomic.write_atomic``).
 
 Every file states the grading conditions (profile and data) the grades were computed under.
 
@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from autograder.atomic import replace_all, write_atomic
-from autograder.conditions import Conditions
-from autograder.display import fmt_points
-from autograder.grade import feedback, handgrade
-from autograder.i18n.messages import use_language
+from autograder.core.atomic import replace_all, write_atomic
+from autograder.core.conditions import Conditions
+from autograder.notebook.display import fmt_points
+from autograder.report import feedback, hand_grades
+from autograder.core.messages import use_language
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
@@ -112,14 +112,14 @@ def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = 
     return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>\n"
 
 
-def lab_files(root: Path, lab: str) -> tuple[dict[str, Any], Any | None]:
-    """(the key, the released master) of ``lab`` under ``root``, to rewrite a run's outputs."""
-    from autograder.lab import strip_hidden_tests
+def lab_files(root: Path, lab: str, conditions: Conditions) -> tuple[dict[str, Any], Any | None]:
+    """(the key for ``conditions``, the released master) of ``lab`` under ``root``, to rewrite a run's outputs."""
+    from autograder.core.lab import lab_paths, strip_hidden_tests
 
-    key_path = Path(root) / "labs" / "keys" / f"{lab}.json"
+    paths = lab_paths(root, lab, conditions)
+    key_path, source_path = paths["key"], paths["source"]
     if not key_path.is_file():
         raise FileNotFoundError(f"no answer key {key_path}: pass --root the repository that graded {lab}")
-    source_path = Path(root) / "labs" / "source" / f"{lab}.ipynb"
     released = None
     if source_path.is_file():
         import nbformat
@@ -174,15 +174,15 @@ def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, condit
     feedback pages go (``--replace``).
     """
     results = sorted(results, key=lambda r: r["student"])
-    notebooks = {r["student"]: handgrade.read_notebook(r["path"], graded=r.get("content_hash", ""))
+    notebooks = {r["student"]: hand_grades.read_notebook(r["path"], graded=r.get("content_hash", ""))
                  for r in results}
-    answers = {s: {g: handgrade.answer_sha(handgrade.answer_text(nb, g)) for g in key.get("manual", {})}
+    answers = {s: {g: hand_grades.answer_sha(hand_grades.answer_text(nb, g)) for g in key.get("manual", {})}
                for s, nb in notebooks.items() if nb is not None}
-    grades = handgrade.load_grades(out)
-    results = handgrade.apply_grades(results, grades, answers)
+    grades = hand_grades.load_grades(out)
+    results = hand_grades.apply_grades(results, grades, answers)
     files = [(out / "feedback" / f"{r['student']}.html", _page(lab, r, notebooks[r["student"]], released, key, conditions))
              for r in results]
-    results = sorted(results + handgrade.apply_grades(list(earlier), grades), key=lambda r: r["student"])
+    results = sorted(results + hand_grades.apply_grades(list(earlier), grades), key=lambda r: r["student"])
     files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),
               (out / "junit.xml", junit_xml(lab, results, conditions)),
               (out / "gradebook.csv", gradebook_csv(lab, key, results, conditions))]

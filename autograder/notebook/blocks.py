@@ -24,9 +24,10 @@ from __future__ import annotations
 import traceback
 from typing import Any, Mapping
 
-from autograder import display, events, tally
-from autograder.mode import current_mode, under_nbgrader
-from autograder.i18n.messages import _
+from autograder.notebook import display, tally
+from autograder.core import events
+from autograder.core.mode import current_mode, under_nbgrader
+from autograder.core.messages import _
 
 
 def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:

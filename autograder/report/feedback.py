@@ -26,8 +26,8 @@ import html
 import re
 from typing import Any, Iterable, Mapping
 
-from autograder.lab import grade_id_of
-from autograder.i18n.messages import _, current_language
+from autograder.core.lab import grade_id_of
+from autograder.core.messages import _, current_language
 
 CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
@@ -80,7 +80,8 @@ def _esc(text: Any) -> str:
     return html.escape(str(text))
 
 
-def _markdown(source: str) -> str:
+def markdown_html(source: str) -> str:
+    """``source`` (markdown) as HTML, raw HTML escaped; the text as written where it cannot be rendered."""
     try:
         import mistune
 
@@ -186,7 +187,7 @@ def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = No
     for cell in (notebook.cells if notebook is not None else []):
         gid = grade_id_of(cell)
         if cell.get("cell_type") == "markdown":
-            body.append(f'<div class="cell md">{_markdown(_text(cell.get("source", "")))}</div>')
+            body.append(f'<div class="cell md">{markdown_html(_text(cell.get("source", "")))}</div>')
         elif cell.get("cell_type") == "code":
             source = _text(released_cells[gid].source) if gid in by_cell and gid in released_cells \
                 else _text(cell.get("source", ""))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from autograder.mode import check_profile
+from autograder.core.mode import check_profile
 
 EMBEDDED = "embedded"
 DEFAULT_PROFILE = "fast"  # the committed keys' profile: what CI grades

@@ -11,8 +11,8 @@ import os
 import traceback
 from typing import Any
 
-from autograder.tally import BlockResult
-from autograder.i18n.messages import _
+from autograder.notebook.tally import BlockResult
+from autograder.core.messages import _
 
 PASS, FAIL, PENDING = "✓", "✘", "•"
 TRACEBACK_FRAMES = 3  # frames of student code worth showing; more is a wall of text
@@ -20,7 +20,7 @@ UNVERIFIED = "({mode} mode: the checks were not verified here; the grader's judg
 HIDDEN_PART = "part of this block is graded later by hidden checks"
 HIDDEN_SUMMARY = ("{hidden} of these {points} marks also depend on hidden checks that only the grader runs: "
                   "graded later")
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
 
 
 def fmt_points(x: float) -> str:

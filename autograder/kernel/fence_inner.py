@@ -1,6 +1,6 @@
 """Runs as root inside the kernel's fresh namespaces and becomes the kernel (stdlib only; ``python -I -S``).
 
-Standard input: one JSON object (see ``autograder.grade.fence.command``):
+Standard input: one JSON object (see ``autograder.kernel.fence.command``):
 ``root`` (an empty folder to build the new root in), ``ro`` (host paths seen
 read-only at the same place), ``links`` (top-level symlinks to recreate),
 ``workdir`` and ``staging`` (the scratch folder: a size-limited tmpfs filled

@@ -1,6 +1,6 @@
 """The autograder's messages in the notebook's language (gettext catalogue, read with polib).
 
-    from autograder.i18n.messages import _
+    from autograder.core.messages import _
     text = _("{earned}/{points} marks").format(earned=..., points=...)
 
 The language is the *notebook's*, never the machine's locale (``LANG``,

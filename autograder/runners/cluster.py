@@ -51,8 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from autograder import aio
-from autograder.grade import cluster_check, sandbox
+from autograder.core import aio
+from autograder.runners import cluster_check, local
+from autograder.kernel import sandbox
 from autograder.grade.discover import Submission, read_regular
 from autograder.grade.restore import Restored
 
@@ -101,7 +102,7 @@ def check_tls(scheduler: str, tls: Path | None) -> None:
         if tls is None:
             raise ValueError(f"--scheduler {value} speaks TLS: give the certificates with --tls DIR "
                              "(made by `autograder cluster certs DIR`)")
-        from autograder.grade.cluster_tls import security
+        from autograder.runners.cluster_tls import security
 
         security(tls)  # missing files are named now, not after a connection attempt
     elif tls is not None:
@@ -118,10 +119,10 @@ class KernelJob:
     cells: tuple[dict[str, str], ...]  # restored notebook, code cells only: {"cell_type", "source"}
     restored: frozenset[int]  # indices of cells taken from the source: only their events count
     files: tuple[tuple[str, bytes], ...]  # the submission folder's data files (relative path, bytes)
-    conditions: Any  # autograder.conditions.Conditions: the key's profile and data (a fingerprint, a path)
+    conditions: Any  # autograder.core.conditions.Conditions: the key's profile and data (a fingerprint, a path)
     timeout: float
     memory_mb: int
-    fenced: bool  # run in autograder.grade.fence, as the coordinator's Lab says
+    fenced: bool  # run in autograder.kernel.fence, as the coordinator's Lab says
     hide: tuple[str, ...]  # folders to cover in the kernel where they exist on the worker (paths only)
     versions: tuple[tuple[str, str], ...]  # the coordinator's; a worker with others refuses the job
 
@@ -180,7 +181,7 @@ def _data_dir(conditions: Any) -> str | None:
 def _worker_private() -> list[Path]:
     """Folders of this worker a kernel must not read: a checkout's ``labs/``, the worker's TLS certificates
     (with them, code could join the cluster). Never a folder that holds what the kernel runs on."""
-    from autograder.lab import instructor_folders
+    from autograder.core.lab import instructor_folders
 
     found = [p for p in instructor_folders(Path(__file__).resolve().parents[2]) if p.is_dir()]
     try:
@@ -261,7 +262,7 @@ async def connect(scheduler: str, tls: Path | None = None) -> AsyncIterator[Any]
     if value.startswith("tcp://") and not value.startswith(("tcp://127.", "tcp://localhost:", "tcp://[::1]")):
         logger.warning("%s is plain TCP: anyone who can reach it can run code on the cluster and read the "
                        "submissions; use a tls:// scheduler with --tls DIR (docs/instructor-guide.md)", value)
-    from autograder.grade.cluster_tls import security
+    from autograder.runners.cluster_tls import security
 
     kwargs = {"security": security(tls)} if tls is not None else {}
     try:
@@ -414,14 +415,15 @@ async def _dashboard(client: Any) -> str:
             "machine, reach a 127.0.0.1 address through an SSH tunnel)")
 
 
-async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb, cache, out, progress,
-                    release=frozenset(), tls: Path | None = None, dashboard: bool = False):
-    """``batch._grade_all`` (passed in as ``grade_all``) with every kernel sent to the cluster at ``scheduler``."""
+async def grade_all(scheduler: str, *, subs, lab, timeout, memory_mb, cache, out, progress,
+                    release=frozenset(), tls: Path | None = None,
+                    dashboard: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """``local.grade_all`` with every kernel sent to the cluster at ``scheduler``."""
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from autograder.grade.batch import Graded
     from autograder.grade.submission import grade_one
+    from autograder.runners.local import Graded
 
     async with connect(scheduler, tls) as client:
         watch = _Watch(client, scheduler, lab, dashboard=dashboard)
@@ -474,7 +476,7 @@ async def grade_all(scheduler: str, *, grade_all, subs, lab, timeout, memory_mb,
             return Graded(result, where=seen.get("where", ""))
 
         try:
-            return await grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads + 8), timeout=timeout,
+            return await local.grade_all(subs, lab, workers=max(IN_FLIGHT, 2 * threads + 8), timeout=timeout,
                                    memory_mb=memory_mb, cache=cache, out=out, progress=progress,
                                    release=release, grade=remote)
         except _Stop:

@@ -20,7 +20,6 @@ graded: that one is pending again.
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import io
 import json
@@ -31,19 +30,14 @@ from typing import Any, Mapping
 
 import nbformat
 
-from autograder.atomic import write_atomic
-from autograder.grade.discover import digest, read_regular
-from autograder.lab import cell_index, grade_id_of
+from autograder.core.atomic import write_atomic
+from autograder.core.lab import grade_id_of, lab_paths
+from autograder.report.hand_grades import (FORMAT, STORE, HandGradeError, answer_text, apply_grades,  # noqa: F401
+                                           current_answers, load_grades, read_notebook)
 
-STORE = "hand_grades.json"
-FORMAT = "seqlabs-hand-grades/1"
 FOLDER = "handgrading"
 SHEET = "scores.csv"
 COLUMNS = ["student", "question", "points", "score", "comment"]
-
-
-class HandGradeError(Exception):
-    """A sheet (or output folder) that cannot be imported; the message lists every problem and its row."""
 
 
 @dataclass
@@ -51,81 +45,6 @@ class ImportReport:
     changed: int  # answers whose score or comment changed
     graded: int  # answers graded in the store after the import
     pending: int  # answers still pending
-
-
-def answer_text(nb: Any, gid: str) -> str | None:
-    """The source of the cell ``gid`` in ``nb`` (None: no such cell, or no notebook)."""
-    index = cell_index(nb, gid) if nb is not None else None
-    if index is None:
-        return None
-    source = nb.cells[index].get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def answer_sha(text: str | None) -> str:
-    return hashlib.sha256((text or "").strip().encode()).hexdigest()[:16]
-
-
-def read_notebook(path: str | Path, *, graded: str = "") -> Any | None:
-    """The submission at ``path`` (None: unreadable, refused, or no longer the version graded).
-
-    ``graded``: the content hash of the version that was graded; a file changed
-    since then (or a link or a FIFO put in its place) is not read as that one.
-    """
-    try:
-        data = read_regular(Path(path))  # never follows a link, never waits on a FIFO
-        if graded and digest(data) != graded:
-            return None
-        return nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception:  # unreadable submission: it has no answers to grade
-        return None
-
-
-def load_grades(out: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{student: {question: {"score", "comment", "answer_sha"}}}`` from ``out/hand_grades.json`` ({} if none)."""
-    path = Path(out) / STORE
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
-        raise HandGradeError(f"{path} is not a hand-grades file ({FORMAT}); move it away or delete it")
-    return data["grades"]
-
-
-def apply_grades(results: list[dict[str, Any]], grades: Mapping[str, Mapping[str, Mapping[str, Any]]],
-                 answers: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, Any]]:
-    """Copies of ``results`` whose ``manual`` entries carry the stored grades.
-
-    Each manual entry becomes ``{"points", "status": "graded", "score", "comment"}``
-    or ``{"points", "status": "pending"}`` (with a ``note`` when the answer
-    changed since it was graded: ``answers[student][question]`` is the current
-    answer's ``answer_sha``). Only the store decides, so applying twice is applying once.
-    """
-    out = []
-    for r in results:
-        manual = {}
-        for gid, m in r.get("manual", {}).items():
-            entry = {"points": float(m["points"]), "status": "pending"}
-            grade = grades.get(r["student"], {}).get(gid)
-            current = (answers or {}).get(r["student"], {}).get(gid)
-            if grade is not None and current is not None and grade.get("answer_sha") not in (None, current):
-                entry["note"] = "the answer changed since it was graded"
-            elif grade is not None:
-                entry.update(status="graded", score=float(grade["score"]), comment=str(grade.get("comment", "")))
-            manual[gid] = entry
-        out.append({**r, "manual": manual})
-    return out
-
-
-def current_answers(results: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """``{student: {question: answer_sha}}`` of the submissions as they are on disk now."""
-    found: dict[str, dict[str, str]] = {}
-    for r in results:
-        if not r.get("manual"):
-            continue
-        nb = read_notebook(r["path"])
-        found[r["student"]] = {gid: answer_sha(answer_text(nb, gid)) for gid in r["manual"]}
-    return found
 
 
 def _load_run(out: Path) -> dict[str, Any]:
@@ -137,14 +56,14 @@ def _load_run(out: Path) -> dict[str, Any]:
 
 def run_conditions(run: Mapping[str, Any]) -> Any:
     """The grading conditions a results file states (format 1 had only the profile)."""
-    from autograder.conditions import DEFAULT_PROFILE, Conditions
+    from autograder.core.conditions import DEFAULT_PROFILE, Conditions
 
     stated = run.get("conditions") or {"profile": run.get("profile", DEFAULT_PROFILE)}
     return Conditions(**{k: v for k, v in stated.items() if k in ("profile", "data")})
 
 
 def _source_cells(root: Path, lab: str) -> tuple[Any | None, dict[str, int]]:
-    path = Path(root) / "labs" / "source" / f"{lab}.ipynb"
+    path = lab_paths(root, lab)["source"]
     if not path.is_file():
         return None, {}
     nb = nbformat.read(path, as_version=4)
@@ -152,17 +71,17 @@ def _source_cells(root: Path, lab: str) -> tuple[Any | None, dict[str, int]]:
 
 
 def _render(text: str | None) -> str:
-    from autograder.grade.feedback import _markdown
+    from autograder.report.feedback import markdown_html
 
     if text is None:
         return '<p class="bad">(no answer cell in this notebook)</p>'
-    return _markdown(text)
+    return markdown_html(text)
 
 
 def question_page(lab: str, gid: str, points: float, results: list[dict[str, Any]], *,
                   prompt: str | None, model: str | None) -> str:
     """Every student's answer to ``gid`` side by side, with the prompt and the model answer on top."""
-    from autograder.grade.feedback import CSS
+    from autograder.report.feedback import CSS
 
     cards = []
     for r in results:
@@ -283,7 +202,7 @@ def parse_sheet(text: str, *, name: str, points: Mapping[str, float],
 
 def import_sheet(out: Path, sheet: Path, *, root: Path = Path(".")) -> ImportReport:
     """Validate ``sheet``; if every row is good, store its grades and rewrite ``out``'s outputs."""
-    from autograder.grade import outputs
+    from autograder.report import outputs
 
     out, sheet = Path(out), Path(sheet)
     run = _load_run(out)
@@ -302,7 +221,7 @@ def import_sheet(out: Path, sheet: Path, *, root: Path = Path(".")) -> ImportRep
         if grades.get(student, {}).get(gid) != entry:
             changed += 1
             grades.setdefault(student, {})[gid] = entry
-    key, released = outputs.lab_files(root, lab)
+    key, released = outputs.lab_files(root, lab, run_conditions(run))
     if changed:
         write_atomic(out / STORE, json.dumps({"format": FORMAT, "lab": lab, "grades": grades},
                                              indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -12,7 +12,7 @@
   ``converters/autograde.py`` and ``validator.py``). The kernel inherits it.
   Under nbgrader each test cell ends with an ``execute_result`` holding the
   points its blocks earned, which nbgrader reads as partial credit
-  (``autograder.marks``, in ``autograder/blocks.py``).
+  (``autograder.marks``, in ``autograder/notebook/blocks.py``).
 
 Everything is read at call time, not import time, so a test or a kernel can
 change the environment between calls.

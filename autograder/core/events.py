@@ -21,7 +21,7 @@ EVENT_KINDS = ("record", "report", "block", "summary")
 # Events emitted outside a kernel, in order; inside a kernel they are in the
 # notebook's outputs instead, so this list stays empty there.
 _captured: list[dict[str, Any]] = []
-# Set by ``autograder.grade.seal`` in a graded kernel: events then leave through the
+# Set by ``autograder.kernel.seal`` in a graded kernel: events then leave through the
 # grader's sealed channel (an audit event its hook authenticates), never as outputs.
 _sealed = False
 

@@ -1,11 +1,11 @@
-"""The kernel side of the grader's sealed event channel (``python -m autograder.grade.seal``).
+"""The kernel side of the grader's sealed event channel (``python -m autograder.kernel.seal``).
 
 Started instead of ``ipykernel_launcher``: before any notebook code runs it
 reads its configuration (a MAC key, the source of every cell the grader will
 run) from a pipe the grader owns, installs a Python audit hook (which no
 Python code can remove), then starts the kernel. From then on:
 
-* ``autograder.events.emit`` in grade mode hands each event to the hook
+* ``autograder.core.events.emit`` in grade mode hands each event to the hook
   (``sys.audit("seqlabs.event", text)``) instead of displaying it. The hook
   accepts it only when the code that called the check is a *restored* cell
   (its bytecode fingerprint is one the grader sent, run in the notebook's own
@@ -29,7 +29,7 @@ Python code can remove), then starts the kernel. From then on:
   fails its MAC; a record removed or reordered breaks the sequence; a channel
   closed or redirected early misses the final ``end`` record.
 
-Grader side: ``autograder.grade.channel``. Threat model: docs/threat-model.md.
+Grader side: ``autograder.kernel.channel``. Threat model: docs/threat-model.md.
 """
 from __future__ import annotations
 
@@ -112,17 +112,109 @@ def _loaded_globals(code) -> set[str]:
     return names
 
 
-def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set[int]) -> None:
-    """Install the audit hook (see the module docstring); ``cells`` maps cell index -> source."""
-    import json
+class _Cells:
+    """What the grader sent, fingerprinted once at start: which code is a restored cell's, which a student's."""
+
+    def __init__(self, cells: dict[int, str], restored: set[int]) -> None:
+        self.trusted: dict[tuple, int] = {}  # fingerprint -> restored cell index
+        self.student: dict[tuple, int] = {}  # fingerprint -> student cell index
+        self.top_level: dict[tuple, int] = {}  # fingerprint of a restored cell's top-level statement -> index
+        self.stores: dict[tuple, set[str]] = {}  # such a statement -> the names it binds
+        for index, source in cells.items():
+            is_restored = index in restored or index == END_CELL
+            for code in compiled_nodes(source):
+                top = fingerprint(code)
+                if is_restored:
+                    self.top_level[top] = index
+                    self.stores[top] = _stored_names(code)
+                for c in _nested(code):
+                    (self.trusted if is_restored else self.student).setdefault(fingerprint(c), index)
+
+
+class _Run:
+    """What the hook learns as the notebook runs (no secret: the key stays in ``install``'s closure)."""
+
+    __slots__ = ("seq", "cell", "last_top", "ns", "locked", "ended", "fps", "loads")
+
+    def __init__(self) -> None:
+        self.seq = 0  # records sent
+        self.cell: int | None = None  # the cell running now
+        self.last_top: tuple | None = None  # the restored top-level statement that ran last
+        self.ns: dict | None = None  # the notebook's namespace, known from the first cell
+        self.locked: dict[str, object] = {}  # name -> module, function or class a restored cell bound
+        self.ended = False  # the end record was sent
+        self.fps: dict = {}  # code -> fingerprint (code objects compare by value: an equal code, an equal print)
+        self.loads: dict = {}  # code -> the global names it reads
+
+    def fp(self, code) -> tuple:
+        known = self.fps.get(code)
+        if known is None:
+            known = self.fps[code] = fingerprint(code)
+        return known
+
+
+def _integrity(run: _Run, snapshot: list, frame) -> list[str]:
+    """Why an event from ``frame`` cannot be trusted as made by genuine code: what was replaced since start."""
+    reasons = []
+    for name, live, saved in snapshot:
+        for attr, obj in saved.items():
+            if attr in SWAPPED:
+                continue
+            if live.get(attr, obj) is not obj or attr not in live:
+                reasons.append(f"{name}.{attr} was replaced")
+    code = frame.f_code
+    loads = run.loads.get(code)
+    if loads is None:
+        loads = run.loads[code] = _loaded_globals(code)
+    for name in loads & set(run.locked):
+        if frame.f_globals.get(name, run.locked[name]) is not run.locked[name]:
+            reasons.append(f"{name!r}, bound by a locked cell, was rebound")
+    return reasons[:10]
+
+
+def _note_statement(run: _Run, cells: _Cells, code, caller, snapshot: list, modules: list) -> None:
+    """A cell's top-level statement starts (``caller``: IPython's ``run_code``): note the cell and what the
+    previous restored statement bound; at the first one, the namespace and the snapshot of ``modules``."""
     import types
+
+    if run.ns is None:
+        shell = caller.f_locals.get("self")
+        run.ns = getattr(shell, "user_global_ns", None)
+        snapshot.extend((m.__name__, m.__dict__, dict(m.__dict__)) for m in modules)
+    if run.last_top is not None:  # the previous statement (a locked one) has finished: note what it bound
+        ns = run.ns or {}
+        for name in cells.stores.get(run.last_top, ()):
+            value = ns.get(name)
+            if isinstance(value, (types.ModuleType, types.FunctionType, type, types.BuiltinFunctionType)):
+                run.locked[name] = value
+            else:
+                run.locked.pop(name, None)
+    top = run.fp(code)
+    run.last_top = top if top in cells.top_level else None
+    index = cells.top_level.get(top)
+    run.cell = index if index is not None else cells.student.get(top, run.cell)
+
+
+def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set[int]) -> None:
+    """Install the audit hook (see the module docstring); ``cells`` maps cell index -> source.
+
+    The hook and the functions that write records are closures on purpose: the MAC key, the channel's
+    descriptor and the ``os.write``/``hmac_digest``/``json.dumps`` captured here live only in their cells.
+    On an object they would be one attribute read away from any code that reaches it (attribute reads
+    are not audited); reaching a closure's cells takes the introspection the hook audits (``WATCHED``).
+    Everything that holds no secret (the cells' fingerprints, the run's state, the integrity check) is
+    outside, in ``_Cells``, ``_Run`` and the functions above.
+    """
+    import json
 
     import _hashlib
     import numpy
     import numpy.random
 
     import autograder
-    from autograder import checks, display, events, judge, marks, mode, tally, tokens, values
+    from autograder.notebook import checks, display, judge, tally
+    from autograder.core import events, mode, tokens, values
+    from autograder import marks
 
     for name in autograder.__all__:  # the API loads on first use: bind all of it before the snapshot, so that
         getattr(autograder, name)    # replacing any of it (autograder.check = ...) is seen
@@ -137,31 +229,12 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
     own_types = {id(v) for m in own for v in vars(m).values() if isinstance(v, type)}
     own_functions = {id(f) for m in own for v in vars(m).values() for f in _functions(v)}
     run_code = {id(c) for c in _nested(InteractiveShell.run_code.__code__)}
-
-    trusted: dict[tuple, int] = {}  # fingerprint -> restored cell index
-    student: dict[tuple, int] = {}  # fingerprint -> student cell index
-    top_level: dict[tuple, int] = {}  # fingerprint of a restored cell's top-level statement -> index
-    stores: dict[tuple, set[str]] = {}
-    for index, source in cells.items():
-        for code in compiled_nodes(source):
-            top = fingerprint(code)
-            if index in restored or index == END_CELL:
-                top_level[top] = index
-                stores[top] = _stored_names(code)
-            for c in _nested(code):
-                (trusted if index in restored or index == END_CELL else student).setdefault(fingerprint(c), index)
-    state = {"seq": 0, "cell": None, "last_top": None, "ns": None, "locked": {}, "ended": False,
-             "fps": {}, "loads": {}}
-
-    def fp(code):
-        known = state["fps"].get(code)  # code objects compare by value: an equal code has the same fingerprint
-        if known is None:
-            known = state["fps"][code] = fingerprint(code)
-        return known
+    sent = _Cells(cells, restored)
+    run = _Run()
 
     def send(record: dict) -> None:
-        state["seq"] += 1
-        body = dumps({**record, "seq": state["seq"]}, allow_nan=False, default=str)
+        run.seq += 1
+        body = dumps({**record, "seq": run.seq}, allow_nan=False, default=str)
         mac = hmac_digest(key, body.encode(), "sha256").hex()
         data = (mac + " " + body + "\n").encode()
         try:
@@ -171,59 +244,20 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
             pass  # the channel was closed: the grader sees no ``end``
 
     def tamper(what: str, detail: str) -> None:
-        send({"kind": "tamper", "cell": state["cell"], "what": what, "detail": detail})
-
-    def integrity(frame) -> list[str]:
-        reasons = []
-        for name, live, saved in snapshot:
-            for attr, obj in saved.items():
-                if attr in SWAPPED:
-                    continue
-                if live.get(attr, obj) is not obj or attr not in live:
-                    reasons.append(f"{name}.{attr} was replaced")
-        code = frame.f_code
-        loads = state["loads"].get(code)
-        if loads is None:
-            loads = state["loads"][code] = _loaded_globals(code)
-        for name in loads & set(state["locked"]):
-            if frame.f_globals.get(name, state["locked"][name]) is not state["locked"][name]:
-                reasons.append(f"{name!r}, bound by a locked cell, was rebound")
-        return reasons[:10]
+        send({"kind": "tamper", "cell": run.cell, "what": what, "detail": detail})
 
     def on_event(payload: str) -> None:
         frame = getframe(2)  # 0: on_event, 1: hook, 2: sys.audit's caller (events.emit)
         while frame is not None and genuine.get(id(frame.f_code)) is frame.f_code:
             frame = frame.f_back
-        index = trusted.get(fp(frame.f_code)) if frame is not None else None
-        if index is None or frame.f_globals is not state["ns"]:
+        index = sent.trusted.get(run.fp(frame.f_code)) if frame is not None else None
+        if index is None or frame.f_globals is not run.ns:
             where = "" if frame is None else f" from {frame.f_code.co_name} ({frame.f_code.co_filename})"
-            cell = student.get(fp(frame.f_code)) if frame is not None else None
+            cell = sent.student.get(run.fp(frame.f_code)) if frame is not None else None
             tamper("untrusted event", f"an event sent{where} by code that is not a restored cell"
                    + (f" (cell {cell})" if cell is not None else ""))
             return
-        send({"kind": "event", "cell": index, "event": payload, "taint": integrity(frame)})
-
-    def on_exec(code) -> None:
-        caller = getframe(2)
-        if caller is None or id(caller.f_code) not in run_code:
-            return  # an import's module body, or exec() inside some cell: not a cell statement
-        if state["ns"] is None:
-            shell = caller.f_locals.get("self")
-            state["ns"] = getattr(shell, "user_global_ns", None)
-            snapshot.extend((m.__name__, m.__dict__, dict(m.__dict__)) for m in modules)
-        last = state["last_top"]
-        if last is not None:  # the previous statement (a locked one) has finished: note what it bound
-            ns = state["ns"] or {}
-            for name in stores.get(last, ()):
-                value = ns.get(name)
-                if isinstance(value, (types.ModuleType, types.FunctionType, type, types.BuiltinFunctionType)):
-                    state["locked"][name] = value
-                else:
-                    state["locked"].pop(name, None)
-        top = fp(code)
-        state["last_top"] = top if top in top_level else None
-        index = top_level.get(top)
-        state["cell"] = index if index is not None else student.get(top, state["cell"])
+        send({"kind": "event", "cell": index, "event": payload, "taint": _integrity(run, snapshot, frame)})
 
     def hook(event: str, args: tuple) -> None:
         try:
@@ -231,15 +265,17 @@ def install(key: bytes, cells: dict[int, str], channel_fd: int, *, restored: set
                 on_event(args[0])
             elif event == "exec":
                 if args and hasattr(args[0], "co_code"):
-                    on_exec(args[0])
+                    caller = getframe(1)  # 0: hook, 1: the code that called exec()
+                    if caller is not None and id(caller.f_code) in run_code:  # a cell's statement, not an
+                        _note_statement(run, sent, args[0], caller, snapshot, modules)  # import or exec()
             elif event == END:
                 caller = getframe(1)
-                if caller is not None and trusted.get(fp(caller.f_code)) == END_CELL and not state["ended"]:
-                    state["ended"] = True
+                if caller is not None and sent.trusted.get(run.fp(caller.f_code)) == END_CELL and not run.ended:
+                    run.ended = True
                     send({"kind": "end"})
                 else:
                     tamper("early end", "the grader's end-of-run probe was called by other code")
-            elif state["ns"] is None:
+            elif run.ns is None:
                 return  # the kernel starting up: no notebook code has run yet
             elif event in WATCHED:
                 if not (event in ("sys.settrace", "sys.setprofile") and args == (None,)):

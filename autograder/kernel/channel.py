@@ -1,4 +1,4 @@
-"""The grader side of the sealed event channel (kernel side: ``autograder.grade.seal``).
+"""The grader side of the sealed event channel (kernel side: ``autograder.kernel.seal``).
 
 ``Channel.open(cells, restored)`` makes two pipes: the kernel reads its
 configuration (a fresh MAC key, every cell's source, which cells are restored)
@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.grade import seal
+from autograder.kernel import seal
 
 MAX_BYTES = 256 << 20  # of records kept from one kernel; a kernel that floods the channel is not trusted
 

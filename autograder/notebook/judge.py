@@ -8,13 +8,13 @@ Rules (docs/architecture.md, "Judging"):
 * a block earns its points iff its block event has no error and every check
   the key lists for it was reported and judged correct.
 
-Each rule is the ``autograder.checks.verdict_*`` function the student's kernel
+Each rule is the ``autograder.notebook.checks.verdict_*`` function the student's kernel
 runs, fed from the key instead of the token table, so the notebook tally and
 the CI grade agree by construction (docs/design.md, rule 2).
 
 Typical use in the grader::
 
-    events = autograder.events.events_in_notebook(executed_nb, cells=restored)
+    events = autograder.core.events.events_in_notebook(executed_nb, cells=restored)
     results = judge_events(key, events, profile="fast")
     score = sum(r.earned for r in results.values())
 """
@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping
 
-from autograder import tokens, values
-from autograder.checks import ATOL, RTOL, verdict_agreement, verdict_bound, verdict_token
-from autograder.mode import resolve_bound
-from autograder.i18n.messages import _
+from autograder.core import tokens, values
+from autograder.notebook.checks import ATOL, RTOL, verdict_agreement, verdict_bound, verdict_token
+from autograder.core.mode import resolve_bound
+from autograder.core.messages import _
 
 NOT_REPORTED = "not reported: the check did not run (an earlier error in its cell?)"
 BLOCK_NOT_RUN = "the block did not run"
@@ -131,7 +131,7 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
     """Judge every block of ``key`` from a notebook's events: ``{block id: BlockJudgement}`` in key order.
 
     ``events`` are the events of the cells the grader trusts (see
-    ``autograder.events.events_in_notebook``); ``record`` and ``summary``
+    ``autograder.core.events.events_in_notebook``); ``record`` and ``summary``
     events are ignored. A block re-run keeps its last block event.
     """
     block_events: dict[str, Mapping[str, Any]] = {}

@@ -31,12 +31,14 @@ def public(version: str) -> str:
 @functools.lru_cache(maxsize=1)
 def versions() -> tuple[tuple[str, str], ...]:
     """Python, our code's hash and each of ``LIBRARIES``' versions (local parts kept: ``public`` compares)."""
-    import autograder
-    import seqlabs
+    import importlib.util
 
     code = hashlib.sha256()
-    for package in (autograder, seqlabs):
-        base = Path(package.__file__).resolve().parent
+    for package in ("autograder", "seqlabs"):
+        spec = importlib.util.find_spec(package)  # found, not imported: the grader never imports the course library
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no {package} package on this machine")
+        base = Path(spec.origin).resolve().parent
         for path in sorted(base.rglob("*.py")):
             code.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
     found = [("python", "%d.%d" % sys.version_info[:2]), ("autograder+seqlabs code", code.hexdigest()[:16])]
@@ -57,7 +59,7 @@ def differences(mine: tuple[tuple[str, str], ...], theirs: tuple[tuple[str, str]
 
 @functools.lru_cache(maxsize=4)
 def _fingerprint(folder: str) -> str:
-    from autograder.conditions import fingerprint
+    from autograder.core.conditions import fingerprint
 
     return fingerprint(Path(folder))
 
@@ -75,7 +77,7 @@ def data_fingerprint(folder: str | None) -> str:
 def facts(*, fenced: bool, data_dir: str | None) -> dict[str, Any]:
     """On a worker: why it cannot fence ("" when it can, or when not asked to: the host, or what a kernel needs
     shown to it, ``fence.path_problem``), its versions, its data."""
-    from autograder.grade import fence
+    from autograder.kernel import fence
 
     return {"fence": (fence.available() or fence.path_problem(data_dir)) if fenced else "", "versions": versions(),
             "data": data_fingerprint(data_dir)}
