@@ -36,6 +36,7 @@ from typing import Callable
 
 from autograder.bundle_data import DATA_FOLDER, copy_data, data_section
 from autograder.core.lab import lab_folder, lab_paths
+from autograder.i18n.student_readme import language_section
 
 logger = logging.getLogger(__name__)
 
@@ -172,31 +173,43 @@ You get a feedback page back: your notebook with the grade of each test cell.
 """ + data_section(datasets or [])
 
 
-def _release(root: Path, lab: str) -> Path:
-    path = lab_paths(root, lab)["release"]
+def _release_dir(root: Path, language: str | None) -> Path:
+    """``labs/release`` (English) or ``labs/release/<language>``."""
+    folder = lab_folder(root, "release")
+    return folder / language if language and language != "en" else folder
+
+
+def _release(root: Path, lab: str, language: str | None = None) -> Path:
+    path = _release_dir(root, language) / f"{lab}.ipynb"
     if not path.is_file():
-        raise BundleError(f"no release notebook {path}: run `autograder build {lab}` first "
-                          f"(looked under --root {root})")
+        how = (f"add labs/i18n/{language}/{lab}.po and run `autograder build {lab}`" if language and language != "en"
+               else f"run `autograder build {lab}`")
+        raise BundleError(f"no release notebook {path}: {how} first (looked under --root {root})")
     return path
 
 
 def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[str] | None = None,
-                name: str = NAME, data: Path | None = None, log: Callable[[str], None] = logger.info) -> Bundle:
+                name: str = NAME, data: Path | None = None, log: Callable[[str], None] = logger.info,
+                language: str | None = None) -> Bundle:
     """Write ``out/<name>/`` and ``out/<name>.zip`` for ``labs`` (default: every built release).
 
     ``data``: a data folder (what ``SEQLABS_DATA`` names) whose data sets go
     into the bundle's ``data/`` (``autograder.bundle_data.copy_data``).
+
+    ``language``: hand out the releases built in that language
+    (``labs/release/<language>/``) and say in the README how to switch
+    JupyterLab to it (``autograder.i18n.student_readme``); default English.
 
     The folder is replaced as a whole: a file left from an earlier bundle (a
     lab no longer handed out) is not shipped by mistake.
     """
     root, out = Path(root), Path(out)
     if labs is None:
-        labs = sorted(p.stem for p in lab_folder(root, "release").glob("*.ipynb"))
+        labs = sorted(p.stem for p in _release_dir(root, language).glob("*.ipynb"))
     if not labs:
-        raise BundleError(f"no release notebooks under {lab_folder(root, 'release')}: "
+        raise BundleError(f"no release notebooks under {_release_dir(root, language)}: "
                           "run `autograder build` first, or point --root at the repository")
-    releases = [_release(root, lab) for lab in labs]
+    releases = [_release(root, lab, language) for lab in labs]
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
     try:
@@ -206,7 +219,8 @@ def make_bundle(*, root: Path = Path("."), out: Path = Path("dist"), labs: list[
         datasets = copy_data(Path(data), staging / DATA_FOLDER, BundleError) if data is not None else []
         wheel = build_wheel(root, staging / "wheels")
         shutil.copy2(root / "constraints.txt", staging / "constraints.txt")
-        (staging / "README.md").write_text(student_readme(labs, wheel.name, datasets), encoding="utf-8")
+        readme = student_readme(labs, wheel.name, datasets) + language_section(language)
+        (staging / "README.md").write_text(readme, encoding="utf-8")
         folder = out / name
         if folder.exists():
             shutil.rmtree(folder)

@@ -34,7 +34,8 @@ def _build(args: argparse.Namespace) -> int:
     if conditions is None:
         return 2
     report = build_labs(labs=args.labs or None, root=Path(args.root), conditions=conditions,
-                        verify=not args.no_verify, timeout=args.timeout, log=print)
+                        verify=not args.no_verify, timeout=args.timeout, log=print,
+                        allow_incomplete=args.allow_incomplete)
     return 0 if report.ok else 1
 
 
@@ -112,6 +113,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-verify", action="store_true", help="skip executing the release and solution to verify them")
     build.add_argument("--timeout", type=float, default=None, metavar="S",
                        help="limit per cell in s (default by profile: fast 600, class 3600, full 43200)")
+    build.add_argument("--allow-incomplete", action="store_true",
+                       help="build a language whose PO file misses or has fuzzy entries, those cells in English "
+                       "under a visible marker (default: refuse, naming the cells)")
     _condition_options(build, "build a key for")
     build.set_defaults(run=_build)
 
@@ -168,8 +172,10 @@ def make_parser() -> argparse.ArgumentParser:
     certs.set_defaults(run=_certs)
 
     from autograder.instructor_cli import add_commands
+    from autograder.i18n.cli import add_command as add_i18n
 
     add_commands(commands)
+    add_i18n(commands)
     return parser
 
 

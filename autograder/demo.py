@@ -5,7 +5,9 @@ says so per lab and returns False when a lab does not build or grades otherwise.
 """
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from autograder.assign import build_labs
 from autograder.core.lab import lab_folder, lab_paths, list_labs
 from autograder.kernel import fence
 from autograder.runners import grade_submissions
+from autograder.i18n.languages import built_languages, language_paths
 
 DETAIL_WIDTH = 60
 
@@ -26,6 +29,21 @@ def _table(rows: list[list[str]]) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 1] + "…"
+
+
+def in_languages(root: Path, lab: str, into: Path) -> list[Path]:
+    """Copies of ``lab``'s solution and release in each language it is built in, as
+    ``into/solution-<lang>/<lab>.ipynb`` and ``into/release-<lang>/<lab>.ipynb`` (the grader names a
+    ``<lab>.ipynb`` after its folder)."""
+    copies = []
+    for language in built_languages(root, lab):
+        for kind, path in language_paths(root, lab, language).items():
+            if kind in ("solution", "release") and path.is_file():
+                target = into / f"{kind}-{language}" / f"{lab}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                copies.append(target)
+    return copies
 
 
 def run_demo(*, root: Path, out: Path) -> bool:
@@ -49,11 +67,14 @@ def run_demo(*, root: Path, out: Path) -> bool:
         print(f"demo: grading {lab} (solution, release) ...", file=sys.stderr, flush=True)
         # The demo grades the instructor's own notebooks: where the host cannot fence kernels
         # (not root), running them unfenced is safe, and the grader says so.
-        run = grade_submissions(lab=lab, submissions=[paths["solution"], paths["release"]],
-                                out=out / lab, root=root, unfenced=bool(fence.available()))
+        with tempfile.TemporaryDirectory() as scratch:
+            # Each language's notebooks too (labs/*/<lang>/<lab>.ipynb), as "solution-es", "release-es".
+            translated = in_languages(root, lab, Path(scratch))
+            run = grade_submissions(lab=lab, submissions=[paths["solution"], paths["release"], *translated],
+                                    out=out / lab, root=root, unfenced=bool(fence.available()))
         ok &= run.ok
-        for r in run.results:  # students are named after their folders: "release", "solution"
-            want_full = r["student"] == "solution"
+        for r in run.results:  # students are named after their folders: "release", "solution", "solution-es"
+            want_full = r["student"].split("-")[0] == "solution"
             as_expected = r["status"] == "graded" and (
                 r["score"] == r["max_score"] if want_full else r["score"] == 0)
             ok &= as_expected

@@ -21,7 +21,7 @@ def _bundle(args: argparse.Namespace) -> int:
 
     try:
         make_bundle(root=Path(args.root), out=Path(args.out), labs=args.labs or None,
-                    data=Path(args.data) if args.data else None, log=print)
+                    data=Path(args.data) if args.data else None, log=print, language=args.language)
     except BundleError as err:
         return _fail(err)
     return 0
@@ -81,6 +81,8 @@ def add_commands(commands) -> None:
         description="Write OUT/seqlabs-student/ (notebooks/, wheels/, constraints.txt, README.md) and "
         "OUT/seqlabs-student.zip from labs/release and this checkout's packages. Hand out only these.")
     bundle.add_argument("labs", nargs="*", metavar="LAB", help="labs to hand out (default: every built release)")
+    bundle.add_argument("--language", metavar="LANG", default=None,
+                        help="hand out the releases built in LANG (labs/release/LANG/, e.g. es; default: English)")
     bundle.add_argument("--out", default="dist", metavar="DIR", help="where the folder and zip go (default: dist)")
     bundle.add_argument("--data", metavar="DIR", help="also hand out the real data sets in DIR (the folder that "
                         "holds multi30k/, as SEQLABS_DATA names it), each file checked against its pinned SHA-256")

@@ -23,9 +23,11 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = True, src: Path | None = None) -> Path:
+def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = True, src: Path | None = None,
+              translations: bool = False) -> Path:
     """Copy ``src``'s labs/ (default: the repository's; only ``labs`` if given; generated notebooks and keys too
-    iff ``generated``) under ``root``."""
+    iff ``generated``) under ``root``; with ``translations`` also the PO files (labs/i18n/<lang>/) and, iff
+    ``generated``, the notebooks built in each language (labs/release/<lang>/, labs/solution/<lang>/)."""
     src = src or (EXAMPLE_ROOT if labs == [EXAMPLE_LAB] else REPO_ROOT)
     for kind in ("source", "release", "solution", "keys"):
         (root / "labs" / kind).mkdir(parents=True, exist_ok=True)
@@ -34,6 +36,13 @@ def copy_labs(root: Path, *, labs: list[str] | None = None, generated: bool = Tr
         for path in sorted((src / "labs" / kind).glob("*")):
             if path.is_file() and (labs is None or path.stem in labs):
                 shutil.copy2(path, root / "labs" / kind / path.name)
+    if translations:
+        for path in sorted((src / "labs").glob("*/*/*")):
+            kind, _lang = path.parts[-3], path.parts[-2]
+            wanted = (path.suffix == ".po" and kind == "i18n") or (generated and kind in ("release", "solution"))
+            if path.is_file() and wanted and (labs is None or path.stem in labs):
+                (root / path.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, root / path.relative_to(src))
     return root
 
 

@@ -22,7 +22,9 @@ TREES = {"autograder": ROOT, "seqlabs": ROOT / "src"}  # top-level package -> th
 # The grader's packages, lowest first: a module may import its own package and the ones before it, never
 # one after it (docs/architecture.md, "The packages"). The build (assign) stands on notebook and core, and
 # nothing but the commands imports it: build and grade share core.lab, never each other.
-LAYERS = {"core": 0, "notebook": 1, "assign": 2, "kernel": 2, "grade": 3, "report": 4, "runners": 5}
+# i18n (the translations of the masters: PO files, a master in another language) stands on core only; the build
+# and the runners use it. The autograder's own message catalogue is core.messages (every layer speaks through it).
+LAYERS = {"core": 0, "notebook": 1, "i18n": 1, "assign": 2, "kernel": 2, "grade": 3, "report": 4, "runners": 5}
 COMMANDS = 6  # autograder/*.py: the command line and the instructor commands, above everything
 
 

@@ -25,6 +25,7 @@ from nbformat import NotebookNode
 from autograder.core.events import events_in_cell
 from autograder.core.conditions import DEFAULT_PROFILE as BUILD_PROFILE
 from autograder.core.mode import kernel_settings
+from autograder.core.messages import ENV as LANGUAGE_ENV, notebook_language
 
 START_TRIES = 3  # a kernel that dies before its first cell ("Kernel died before replying to kernel_info") ...
 START_PAUSE = 2.0  # s, times the attempt number, before it is started again
@@ -75,6 +76,7 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFIL
     """
     start = time.perf_counter()
     env = build_kernel_env(mode=mode, profile=profile, data_dir=data_dir)
+    env[LANGUAGE_ENV] = notebook_language(nb)  # the kernel's messages in the notebook's language (i18n.messages)
     for attempt in range(1, START_TRIES + 1):
         run = copy.deepcopy(nb)
         started_cells: list[int] = []

@@ -26,6 +26,7 @@ import nbformat
 
 from autograder.core.atomic import replace_all
 from autograder.assign.errors import BuildError
+from autograder.assign import in_languages
 from autograder.assign.execute import execute_notebook
 from autograder.assign.key import build_key, check_deterministic, check_record_run
 from autograder.assign.release import make_release
@@ -74,7 +75,8 @@ def key_text(key: dict[str, Any]) -> str:
 
 
 def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Conditions(), verify: bool = True,
-              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = logger.info) -> LabBuild:
+              timeout: float | None = None, jobs: int = JOBS, log: Callable[[str], None] = logger.info,
+              allow_incomplete: bool = False) -> LabBuild:
     """Build one lab in memory; raise ``BuildError`` naming the lab, cell and fix if it cannot be built.
 
     Every kernel runs under ``conditions`` (profile and data; default: ``fast``
@@ -85,16 +87,21 @@ def build_lab(lab: str, *, root: Path = Path("."), conditions: Conditions = Cond
     The kernel runs of each phase are independent, so up to ``jobs`` of them
     run at once: the two record runs, then the solution run and the two
     verification runs.
+
+    Under the default conditions the lab is also built in every language
+    with a PO file for it (``autograder.assign.in_languages``); an incomplete
+    one is a ``BuildError`` unless ``allow_incomplete``.
     """
     try:
-        return _build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout, jobs=jobs, log=log)
+        return _build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout, jobs=jobs, log=log,
+                          allow_incomplete=allow_incomplete)
     except BuildError as error:
         error.lab = lab  # the steps name the cell and the fix; the lab is stamped here, once
         raise
 
 
 def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, timeout: float | None, jobs: int,
-               log: Callable[[str], None]) -> LabBuild:
+               log: Callable[[str], None], allow_incomplete: bool = False) -> LabBuild:
     start = time.perf_counter()
     paths = lab_paths(root, lab)
     path = paths["source"]
@@ -106,6 +113,9 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
                          "`autograder --root DIR build ...` (DIR holds labs/source/)")
     source = nbformat.read(path, as_version=4)
     validate_source(source, lab)
+    # Other languages: refused here, before any kernel, when a translation is not up to date.
+    translated = (in_languages.plan(root, lab, source, allow_incomplete=allow_incomplete, log=log)
+                  if conditions.is_default else [])
     run = dict(timeout=timeout or conditions.time_limit_s, cwd=path.parent)
     where = dict(profile=conditions.profile, data_dir=conditions.data_dir)
     key_path = paths["key"].with_name(conditions.key_name(lab))
@@ -134,13 +144,16 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
         release = make_release(source, lab, visible)
         if verify:
             verify_no_leaks(source, release, key)
+        localized = in_languages.releases(translated, lab, visible, release, key if verify else None)
         # Another profile's build writes its key alone: its solution run serves only the verification.
         tasks = [pool.submit(make_solution, source, lab, key, conditions=conditions, **run)
                  ] if conditions.is_default or verify else []
         if verify:
             tasks += [pool.submit(execute_notebook, source, mode="grade", **where, **run),
                       pool.submit(verify_release, release, key, conditions=conditions, **run)]
+        in_language = [pool.submit(make_solution, t.master, lab, key, conditions=conditions, **run) for t in translated]
         solution, *checked = _results(*tasks) if tasks else (None,)
+        solutions = dict(zip(localized, _results(*in_language)))
     log(f"{lab}: release: {len(visible)} tokens"
         + (f"; solution run {solution.seconds:.1f} s" if solution is not None else ""))
     if verify:
@@ -149,9 +162,14 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
         verify_solution(source, key, solution, graded=checked[0])
         total = auto_points(key)
         log(f"{lab}: verified: solution {total:g}/{total:g}, release 0/{total:g}, no leaks ({conditions.profile})")
+        for language, run_in in solutions.items():
+            in_languages.verify_solution(language, key, run_in)
+    if localized:
+        log(f"{lab}: built in {', '.join(localized)} too (same code cells, same key)")
     files = {key_path: key_text(key)}
     if conditions.is_default:
-        files = {paths["release"]: notebook_text(release), paths["solution"]: notebook_text(solution.nb), **files}
+        files = {paths["release"]: notebook_text(release), paths["solution"]: notebook_text(solution.nb), **files,
+                 **in_languages.files(root, lab, localized, {k: v.nb for k, v in solutions.items()}, notebook_text)}
     return LabBuild(lab=lab, files=files, seconds=time.perf_counter() - start)
 
 
@@ -203,7 +221,7 @@ def _results(*futures: Future) -> list[Any]:
 
 def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditions: Conditions = Conditions(),
                verify: bool = True, timeout: float | None = None, jobs: int = JOBS,
-               log: Callable[[str], None] = logger.info) -> BuildReport:
+               log: Callable[[str], None] = logger.info, allow_incomplete: bool = False) -> BuildReport:
     """Build ``labs`` (default: every master in ``root/labs/source``) under ``conditions``;
     write only if all of them build."""
     report = BuildReport()
@@ -213,7 +231,7 @@ def build_labs(*, labs: list[str] | None = None, root: Path = Path("."), conditi
     for lab in names:
         try:
             report.built.append(build_lab(lab, root=root, conditions=conditions, verify=verify, timeout=timeout,
-                                          jobs=jobs, log=log))
+                                          jobs=jobs, log=log, allow_incomplete=allow_incomplete))
         except BuildError as error:
             report.errors[lab] = error
             logger.error("%s", error)

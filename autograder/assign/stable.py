@@ -115,4 +115,4 @@ def unchanged(target: Path, new: str) -> bool:
         old = target.read_text(encoding="utf-8")
     except OSError:
         return False
-    return same_apart_from_timings(old, new) or (target.parent.name == "solution" and same_solution(old, new))
+    return same_apart_from_timings(old, new) or ("solution" in target.parts[-3:-1] and same_solution(old, new))

@@ -27,6 +27,7 @@ import numpy as np
 from autograder.core.values import canonical, kind
 
 TOKEN_KINDS = ("close", "equal")  # the check kinds a token judges: the release's token table covers these
+from autograder.core.messages import _
 
 VERSION = "ag1"
 OFFSET_BITS = 12  # per element: where g(e) sits inside its cell, quantised
@@ -313,10 +314,10 @@ def judge(value, token: str) -> tuple[bool, str | None]:
     try:
         arr = canonical(value)
     except TypeError as err:
-        return False, f"{err} (this check expects {want})"
+        return False, _("{error} (this check expects {want})").format(error=err, want=_(want))
     got = _KIND_CODE[kind(arr)]
     if got != tok.kind and {got, tok.kind} != {"f", "i"}:
-        return False, f"expected {want}, got {_KIND_WORDS[got]}"
+        return False, _("expected {want}, got {got}").format(want=_(want), got=_(_KIND_WORDS[got]))
     if arr.shape != tok.shape:
         return False, _shape_message(tok.shape, arr.shape)
     if tok.kind == "f" and got == "i":
@@ -325,16 +326,17 @@ def judge(value, token: str) -> tuple[bool, str | None]:
         whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
         if not whole.all():
             bad = int(whole.size - np.count_nonzero(whole))
-            return False, f"expected {want}; {bad} of {arr.size} of your values are not whole numbers"
+            return False, _("expected {want}; {bad} of {size} of your values are not whole numbers").format(
+                want=_(want), bad=bad, size=arr.size)
         arr = arr.astype(np.int64)
     if tok.kind != "f":
         if hmac.compare_digest(_digest(tok, _exact_payload(arr)), tok.digest):
             return True, None
         if tok.kind == "s":
-            return False, "the text differs from the expected text (an exact match: case, spaces and order count)"
+            return False, _("the text differs from the expected text (an exact match: case, spaces and order count)")
         if arr.ndim == 0:
-            return False, "the value differs from the expected one (an exact match is required)"
-        return False, "the values differ from the expected ones (an exact match is required)"
+            return False, _("the value differs from the expected one (an exact match is required)")
+        return False, _("the values differ from the expected ones (an exact match is required)")
     r, a, s = _tolerance(tok.rtol, tok.atol)
     x = arr.ravel()
     k = _cells(x, _offsets(tok), r, a, s)
@@ -344,15 +346,15 @@ def judge(value, token: str) -> tuple[bool, str | None]:
 
 
 def _shape_message(want: tuple, got: tuple) -> str:
-    msg = f"expected shape {want}, got shape {got}"
+    msg = _("expected shape {want}, got shape {got}").format(want=want, got=got)
     if want == ():
-        msg = f"expected a single value (shape ()), got shape {got}"
+        msg = _("expected a single value (shape ()), got shape {got}").format(got=got)
         if math.prod(got) == 1:
-            msg += "; use .item() or squeeze it"
+            msg += _("; use .item() or squeeze it")
     elif len(want) > 1 and got == want[::-1]:
-        msg += " (transposed?)"
+        msg += " " + _("(transposed?)")
     elif len(want) == len(got) + 1 or len(want) + 1 == len(got):
-        msg += " (a missing or extra dimension?)"
+        msg += " " + _("(a missing or extra dimension?)")
     return msg
 
 
@@ -361,19 +363,20 @@ def _tolerance_message(tok: _Token, x: np.ndarray, k: np.ndarray) -> str:
     n = x.size
     if n == 1:
         if math.isnan(x[0]):
-            return "your value is NaN"
+            return _("your value is NaN")
         if math.isinf(x[0]):
-            return "your value is infinite"
-        return f"your value is beyond tolerance ({tol})"
+            return _("your value is infinite")
+        return _("your value is beyond tolerance ({tolerance})").format(tolerance=tol)
     wrong = _tags(k, _key(tok, b"tag")) != _stored_tags(tok)
     bad = int(np.count_nonzero(wrong))
     if bad == 0:  # every wrong position hit a 1-in-16 tag collision
-        return f"some values are beyond tolerance ({tol})"
+        return _("some values are beyond tolerance ({tolerance})").format(tolerance=tol)
     where = np.unravel_index(int(np.argmax(wrong)), tok.shape)
     nonfinite = int(np.count_nonzero(wrong & ~np.isfinite(x)))
-    msg = f"at least {bad} of {n} values are beyond tolerance ({tol}), the first at index {tuple(int(i) for i in where)}"
+    msg = _("at least {bad} of {n} values are beyond tolerance ({tolerance}), the first at index {index}").format(
+        bad=bad, n=n, tolerance=tol, index=tuple(int(i) for i in where))
     if nonfinite:
-        msg += f"; {nonfinite} of them are NaN or infinite"
+        msg += _("; {count} of them are NaN or infinite").format(count=nonfinite)
     return msg
 
 

@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable, Iterable, Iterator
 from autograder.core.conditions import Conditions
 from autograder.notebook.judge import judge_events
 from autograder.core.lab import auto_points
+from autograder.core.messages import ENV as LANGUAGE_ENV, notebook_language, use_language
 from autograder.grade import holds
 from autograder.kernel import sandbox
 from autograder.grade.discover import Submission, digest, read_regular
@@ -54,6 +55,13 @@ class Lab:
     conditions: Conditions  # what every kernel runs under: the key's profile and data
     hide: list[Path]  # folders the kernel must not see: labs/source, keys, solution; submissions; results
     fenced: bool = True  # run kernels in autograder.kernel.fence (False only when the instructor asks)
+    # language -> (master, master without hidden tests) in that language (autograder.i18n): a submission's
+    # locked cells come back in its own language; code cells are the same in every language
+    languages: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> tuple[Any, Any]:
+        """(master, released) in ``language``; the English ones for English or a language not built."""
+        return self.languages.get(language, (self.source, self.released))
 
     @property
     def profile(self) -> str:
@@ -77,6 +85,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     content_hash: str = ""
     grader_failed: bool = False  # the grader, not the notebook, went wrong: never cached
+    language: str = "en"  # the notebook's (metadata.seqlabs.language): its feedback and messages are in it
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -163,7 +172,8 @@ async def run_here(sub: Submission, restored: Restored, *, lab: Lab, timeout: fl
         scratch_copy(sub.path.parent, workdir, skip=lab.hide)
         return await sandbox.execute(restored.nb.cells, workdir=workdir, restored=restored.cells,
                                      timeout=timeout, memory_mb=memory_mb,
-                                     env=sandbox.graded_kernel_env(lab.conditions), hide=lab.hide,
+                                     env={**sandbox.graded_kernel_env(lab.conditions),
+                                          LANGUAGE_ENV: notebook_language(restored.nb)}, hide=lab.hide,
                                      fenced=lab.fenced)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -209,14 +219,17 @@ async def grade_one(sub: Submission, lab: Lab, *, timeout: float, memory_mb: int
 async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
     timings = base["timings"]
     t0 = time.perf_counter()
-    restored = restore(lab.source, nb, released=lab.released)
+    language = notebook_language(nb)
+    source, released = lab.in_language(language)
+    restored = restore(source, nb, released=released)
     flags = scan(restored.nb.cells, skip=restored.cells)
     timings["restore_s"] = time.perf_counter() - t0
     execution = await run(sub, restored)
     timings["kernel_start_s"], timings["run_s"] = execution.kernel_start_s, execution.run_s
 
     t0 = time.perf_counter()
-    judged = judge_events(lab.key, execution.events, profile=lab.profile)
+    with use_language(language):  # the verdicts' messages, in the submission's language
+        judged = judge_events(lab.key, execution.events, profile=lab.profile)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
     held = holds.holds(lab.key, execution)
     holds.apply(blocks, held)
@@ -236,5 +249,5 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
                                                                "reason": f"{t['what']}: {t['detail']}"}
                                                               for t in execution.tampering[:20]],
         restored=restored.notes, content_hash=hashed,
-        grader_failed=execution.status == "error",
+        grader_failed=execution.status == "error", language=language,
     )

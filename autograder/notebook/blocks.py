@@ -29,6 +29,7 @@ from autograder.notebook import display, tally
 from autograder.notebook import parts as lab_parts
 from autograder.core import events
 from autograder.core.mode import current_mode, under_nbgrader
+from autograder.core.messages import _
 
 
 def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
@@ -86,12 +87,13 @@ def uses_note(failed: list[str], tally_blocks: Mapping[str, Any]) -> str:
     not_run = [b for b in failed if b not in tally_blocks]
     parts = []
     if failed_above:
-        parts.append(f"uses your {lab_parts.and_list(failed_above)}, which failed above: fix "
-                     f"{'it' if len(failed_above) == 1 else 'them'} first")
+        parts.append((_("uses your {blocks}, which failed above: fix it first") if len(failed_above) == 1
+                      else _("uses your {blocks}, which failed above: fix them first"))
+                     .format(blocks=lab_parts.and_list(failed_above)))
     if not_run:
-        one = len(not_run) == 1
-        parts.append(f"uses your {lab_parts.and_list(not_run)}, which {'has' if one else 'have'} not run yet: run "
-                     f"{'its cell' if one else 'their cells'} first")
+        parts.append((_("uses your {blocks}, which has not run yet: run its cell first") if len(not_run) == 1
+                      else _("uses your {blocks}, which have not run yet: run their cells first"))
+                     .format(blocks=lab_parts.and_list(not_run)))
     return "; ".join(parts)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from autograder.core import events, tokens, values
 from autograder.notebook import tally
 from autograder.core.mode import current_mode, resolve_bound
+from autograder.core.messages import _
 
 RTOL = 1e-5  # default relative tolerance of `check` (floats only)
 ATOL = 1e-8  # default absolute tolerance of `check` (floats only)
@@ -55,9 +56,9 @@ def check(check_id: str, value: Any, *, rtol: float = RTOL, atol: float = ATOL) 
     else:
         token = tally.TALLY.tokens.get(check_id)
         if tally.TALLY.lab is None:
-            raise AssertionError(f"{check_id}: autograder.init(...) has not run; run the setup cell at the top")
+            raise AssertionError(f"{check_id}: " + _("autograder.init(...) has not run; run the setup cell at the top"))
         if token is None:
-            raise AssertionError(f"{check_id}: " + NOT_BUILT.format(check=check_id))
+            raise AssertionError(f"{check_id}: " + _(NOT_BUILT).format(check=check_id))
         _fail_if(check_id, verdict_token(value, token))
     tally.note_check(check_id)
 
@@ -150,10 +151,10 @@ def verdict_token(value: Any, token: str) -> str | None:
     accepted, detail = tokens.judge(value, token)
     if accepted:
         return None
-    detail = detail or "does not match the expected value"
+    detail = detail or _("does not match the expected value")
     bad = nonfinite(value)
     if bad and bad not in detail:
-        detail += f" (your value contains {bad})"
+        detail += " " + _("(your value contains {bad})").format(bad=bad)
     return detail
 
 
@@ -166,17 +167,21 @@ def verdict_bound(value: Any, bound: float, *, kind: str, possible: Any = None) 
     if problem:
         return problem
     if math.isnan(x):
-        return f"the value is NaN, so it is not {kind} {bound:g}"
+        return (_("the value is NaN, so it is not below {bound}") if kind == "below"
+                else _("the value is NaN, so it is not above {bound}")).format(bound=f"{bound:g}")
     if math.isinf(x):
-        return f"the value is {x:g}: no measured quantity is infinite"
+        return _("the value is {value}: no measured quantity is infinite").format(value=f"{x:g}")
     if possible is not None:
         low, high = possible
         if (low is not None and x < low) or (high is not None and x > high):
             span = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
-            return (f"{x:.4g} is not a possible value for this quantity (it lies in {span}): "
-                    "no correct computation gives it")
+            return _("{value} is not a possible value for this quantity (it lies in {span}): "
+                     "no correct computation gives it").format(value=f"{x:.4g}", span=span)
     ok = x < bound if kind == "below" else x > bound
-    return None if ok else f"{x:.4g} is not {kind} {bound:g}"
+    if ok:
+        return None
+    return (_("{value} is not below {bound}") if kind == "below"
+            else _("{value} is not above {bound}")).format(value=f"{x:.4g}", bound=f"{bound:g}")
 
 
 def verdict_agreement(predicted: Any, target: Any, *, at_least: float) -> str | None:
@@ -184,10 +189,11 @@ def verdict_agreement(predicted: Any, target: Any, *, at_least: float) -> str | 
     try:
         share = float(values.agreement(predicted, target))
     except (TypeError, ValueError) as exc:  # wrong shape or type: say so, not a traceback
-        return f"cannot compare the prediction with the target: {exc}"
+        return _("cannot compare the prediction with the target: {error}").format(error=exc)
     if share >= at_least:
         return None
-    return f"{share:.2f} of positions agree, need at least {at_least:.2f}"
+    return _("{share} of positions agree, need at least {at_least}").format(share=f"{share:.2f}",
+                                                                            at_least=f"{at_least:.2f}")
 
 
 # ----------------------------------------------------------------- helpers

@@ -12,6 +12,7 @@ import traceback
 from typing import Any
 
 from autograder.notebook.tally import BlockResult
+from autograder.core.messages import _
 
 PASS, FAIL, PENDING = "✓", "✘", "•"
 TRACEBACK_FRAMES = 3  # frames of student code worth showing; more is a wall of text
@@ -71,11 +72,13 @@ def raised_by_autograder(exc: BaseException) -> bool:
 def _mark_and_marks(result: BlockResult) -> tuple[str, str]:
     """(✓/✘/•, "[earned/points marks]"); • when a record/grade run passed unverified."""
     if result.mode != "student" and result.passed:
-        verb = "recorded" if result.mode == "record" else "reported"
-        unit = "mark" if result.points == 1 else "marks"
-        return PENDING, f"[{verb}, worth {fmt_points(result.points)} {unit}: the grader judges]"
-    later = f"; {HIDDEN_PART}" if getattr(result, "hidden", False) else ""
-    return (PASS if result.passed else FAIL), f"[{fmt_points(result.earned)}/{fmt_points(result.points)} marks{later}]"
+        template = (_("[recorded, worth {points} {unit}: the grader judges]") if result.mode == "record"
+                    else _("[reported, worth {points} {unit}: the grader judges]"))
+        unit = _("mark") if result.points == 1 else _("marks")
+        return PENDING, template.format(points=fmt_points(result.points), unit=unit)
+    later = f"; {_(HIDDEN_PART)}" if getattr(result, "hidden", False) else ""
+    return (PASS if result.passed else FAIL), _("[{earned}/{points} marks{later}]").format(
+        earned=fmt_points(result.earned), points=fmt_points(result.points), later=later)
 
 
 def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
@@ -85,7 +88,7 @@ def block_text(result: BlockResult, *, trace: list[str] = ()) -> str:
     if result.passed:
         return head
     lines = [head, f"    {result.error}"]
-    lines += [f"      at {t}" for t in trace]
+    lines += ["      " + _("at {place}").format(place=t) for t in trace]
     return "\n".join(lines)
 
 
@@ -101,14 +104,14 @@ def block_html(result: BlockResult, *, trace: list[str] = ()) -> str:
                      f"{html.escape(result.error or '')}</div>")
         if trace:
             parts.append('<div style="color:#57606a;margin-left:3em;white-space:pre-wrap">'
-                         + "<br>".join("at " + html.escape(t) for t in trace) + "</div>")
+                         + "<br>".join(html.escape(_("at {place}").format(place=t)) for t in trace) + "</div>")
     parts.append("</div>")
     return "".join(parts)
 
 
 def hidden_summary(tally: dict[str, Any]) -> str:
     """"2 of these 34 marks also depend on hidden checks ...": what the notebook's total cannot promise."""
-    return HIDDEN_SUMMARY.format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"]))
+    return _(HIDDEN_SUMMARY).format(hidden=fmt_points(tally["hidden_points"]), points=fmt_points(tally["points"]))
 
 
 def hand_graded_line(tally: dict[str, Any]) -> str:
@@ -121,16 +124,18 @@ def summary_text(tally: dict[str, Any]) -> str:
     """The per-part table and total of ``Tally.as_dict()`` as plain text."""
     rows = [(name, f"{fmt_points(s['earned'])}/{fmt_points(s['points'])}") for name, s in tally["sections"].items()]
     total = f"{fmt_points(tally['earned'])}/{fmt_points(tally['points'])}"
-    width = max([len("part"), len("total")] + [len(n) for n, _ in rows])
-    lines = [f"{tally.get('title') or tally['lab'] or 'lab'}: {total} marks", f"{'part':<{width}}  marks"]
+    part, marks, total_word = _("part"), _("marks"), _("total")
+    width = max([len(part), len(total_word)] + [len(n) for n, _m in rows])
+    lines = [_("{lab}: {total} marks").format(lab=tally.get("title") or tally["lab"] or _("lab"), total=total),
+             f"{part:<{width}}  {marks}"]
     lines += [f"{n:<{width}}  {m}" for n, m in rows]
-    lines.append(f"{'total':<{width}}  {total}")
+    lines.append(f"{total_word:<{width}}  {total}")
     if tally.get("hidden_points"):
         lines.append(hidden_summary(tally))
     if hand_graded_line(tally):
         lines.append(hand_graded_line(tally))
     if tally.get("mode", "student") != "student":
-        lines.append(UNVERIFIED.format(mode=tally["mode"]))
+        lines.append(_(UNVERIFIED).format(mode=tally["mode"]))
     return "\n".join(lines)
 
 
@@ -140,12 +145,13 @@ def summary_html(tally: dict[str, Any]) -> str:
     cells = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{fmt_points(s['earned'])}/{fmt_points(s['points'])}</td></tr>"
         for n, s in tally["sections"].items())
-    return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(tally.get("title") or tally["lab"] or "lab")}: '
-            f"{total} marks</b><table><tr><th>part</th><th>marks</th></tr>{cells}"
-            f"<tr><td><b>total</b></td><td><b>{total}</b></td></tr></table>"
+    heading = _("{lab}: {total} marks").format(lab=tally.get("title") or tally["lab"] or _("lab"), total=total)
+    return (f'<div class="seqlabs-autograder-summary"><b>{html.escape(heading)}'
+            f"</b><table><tr><th>{_('part')}</th><th>{_('marks')}</th></tr>{cells}"
+            f"<tr><td><b>{_('total')}</b></td><td><b>{total}</b></td></tr></table>"
             + (f"<p>{html.escape(hidden_summary(tally))}</p>" if tally.get("hidden_points") else "")
             + (f"<p>{html.escape(hand_graded_line(tally))}</p>" if hand_graded_line(tally) else "")
-            + (f"<p>{UNVERIFIED.format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
+            + (f"<p>{_(UNVERIFIED).format(mode=tally['mode'])}</p>" if tally.get("mode", "student") != "student" else "")
             + "</div>")
 
 

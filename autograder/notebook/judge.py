@@ -27,6 +27,7 @@ from autograder.core import tokens, values
 from autograder.notebook.checks import ATOL, RTOL, verdict_agreement, verdict_bound, verdict_token
 from autograder.core.mode import resolve_bound
 from autograder.notebook.parts import and_list
+from autograder.core.messages import _
 
 NOT_REPORTED = "not reported: the check did not run (an earlier error in its cell?)"
 BLOCK_NOT_RUN = "the block did not run"
@@ -93,13 +94,13 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
 def judge_report(key_entry: Mapping[str, Any], report: Mapping[str, Any] | None, *, profile: str) -> tuple[bool, str]:
     """Judge one report event (or ``None`` when the check never reported): ``(ok, message)``."""
     if report is None:
-        return False, NOT_REPORTED
+        return False, _(NOT_REPORTED)
     if report.get("error"):
-        return False, f"the value could not be read: {report['error']}"
+        return False, _("the value could not be read: {error}").format(error=report["error"])
     try:
         value = values.decode(report["value"])
     except Exception as exc:  # a malformed report is wrong, not a grader crash
-        return False, f"the value could not be read: {type(exc).__name__}: {exc}"
+        return False, _("the value could not be read: {error}").format(error=f"{type(exc).__name__}: {exc}")
     return judge_check(key_entry, value, profile=profile)
 
 
@@ -114,7 +115,7 @@ def judge_block(key: Mapping[str, Any], block_id: str, *, block_event: Mapping[s
     """
     spec = key["blocks"][block_id]
     points = float(spec["points"])
-    error = BLOCK_NOT_RUN if block_event is None else block_event.get("error")
+    error = _(BLOCK_NOT_RUN) if block_event is None else block_event.get("error")
     checks = {}
     for cid in spec.get("checks", []):
         entry = key["checks"][cid]
@@ -147,14 +148,16 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
         uses = (block_events.get(block_id) or {}).get("uses") or []
         if not judgement.ok and isinstance(uses, list):
             failed = [u for u in uses if isinstance(u, str) and u in judged and not judged[u].ok]
-            not_run = [u for u in failed if judged[u].error == BLOCK_NOT_RUN]
+            not_run = [u for u in failed if judged[u].error == _(BLOCK_NOT_RUN)]
             ran = [u for u in failed if u not in not_run]
             notes = []
             if ran:
-                it = "it" if len(ran) == 1 else "them"
-                notes.append(f"uses your {and_list(ran)}, which failed above: fix {it} first")
+                notes.append((_("uses your {blocks}, which failed above: fix it first") if len(ran) == 1
+                              else _("uses your {blocks}, which failed above: fix them first"))
+                             .format(blocks=and_list(ran)))
             if not_run:
-                cells = "its cell" if len(not_run) == 1 else "their cells"
-                notes.append(f"uses your {and_list(not_run)}, which did not run: run {cells} first")
+                notes.append((_("uses your {blocks}, which did not run: run its cell first") if len(not_run) == 1
+                              else _("uses your {blocks}, which did not run: run their cells first"))
+                             .format(blocks=and_list(not_run)))
             judgement.note = "; ".join(notes) or None
     return judged

@@ -27,6 +27,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from autograder.core.lab import grade_id_of
+from autograder.core.messages import _, current_language
 
 CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
@@ -38,6 +39,8 @@ CSS = (
     ".verdict.pending{border-color:#c9a000}.totals{font-size:1.1em;border-bottom:1px solid #ccc}"
     "li{margin:.15em 0}img{max-width:100%}"
 )
+# The gradebook's status words, as the page says them (each a msgid of the catalogue).
+STATUS_WORDS = {"graded": "graded", "held": "held for review", "timeout": "timeout", "error": "error"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 IMAGES = ("image/png", "image/jpeg", "image/svg+xml")
 
@@ -49,7 +52,7 @@ def num(x: float) -> str:
 def check_text(check: Mapping[str, Any]) -> str:
     """What a student may read of one check: its message, or only pass/fail for a hidden test."""
     if check.get("hidden"):  # a hidden test's message could describe the test itself
-        return "hidden test " + ("passed" if check["ok"] else "failed")
+        return _("hidden test passed") if check["ok"] else _("hidden test failed")
     return str(check.get("message", ""))
 
 
@@ -127,19 +130,22 @@ def _verdict(block_ids: list[str], blocks: Mapping[str, Any]) -> str:
                         f"<code>{_esc(cid)}</code> — {_esc(check_text(c))}</li>"
                         for cid, c in block["checks"].items())
         error = "".join(f'<p class="bad">{_esc(block[k])}</p>' for k in ("note", "error") if block.get(k))
-        parts.append(f'<p class="{css}"><b>{mark} {_esc(b)}</b> [{num(block["earned"])}/{num(block["points"])} '
-                     f"marks]</p>{error}<ul>{items}</ul>")
-    return f'<div class="verdict {"ok" if all_ok else "bad"}"><b>Grade</b>{"".join(parts)}</div>'
+        marks = _("[{earned}/{points} marks{later}]").format(earned=num(block["earned"]), points=num(block["points"]),
+                                                          later="")
+        parts.append(f'<p class="{css}"><b>{mark} {_esc(b)}</b> {_esc(marks)}</p>{error}<ul>{items}</ul>')
+    return f'<div class="verdict {"ok" if all_ok else "bad"}"><b>{_("Grade")}</b>{"".join(parts)}</div>'
 
 
 def _manual_box(gid: str, m: Mapping[str, Any]) -> str:
     if m.get("status") == "graded":
         comment = f"<p>{_esc(m['comment'])}</p>" if m.get("comment") else ""
         css = "ok" if float(m["score"]) == float(m["points"]) else "bad"
-        return (f'<div class="verdict {css}"><b>Graded by hand: {_esc(gid)} '
-                f"[{num(m['score'])}/{num(m['points'])} marks]</b>{comment}</div>")
-    return (f'<div class="verdict pending"><b>{_esc(gid)}: graded by hand, pending</b> '
-            f"[{num(m['points'])} marks]</div>")
+        title = _("Graded by hand: {question} [{score}/{points} marks]").format(
+            question=gid, score=num(m["score"]), points=num(m["points"]))
+        return f'<div class="verdict {css}"><b>{_esc(title)}</b>{comment}</div>'
+    title = _("{question}: graded by hand, pending").format(question=gid)
+    worth = _("[{points} marks]").format(points=num(m["points"]))
+    return f'<div class="verdict pending"><b>{_esc(title)}</b> {_esc(worth)}</div>'
 
 
 def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = None, *,
@@ -155,17 +161,22 @@ def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = No
     for b in blocks:
         cell = (key or {}).get("blocks", {}).get(b, {}).get("cell") or result.get("block_cells", {}).get(b)
         by_cell.setdefault(cell or "", []).append(b)
-    pending = f", {num(t['pending'])} marks still to be graded by hand" if t["pending"] else ""
+    pending = (_(", {pending} marks still to be graded by hand").format(pending=num(t["pending"]))
+               if t["pending"] else "")
+    status = STATUS_WORDS.get(result["status"], result["status"])
     head = [
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!doctype html>", f'<html lang="{_esc(current_language())}"><head><meta charset="utf-8">',
         f"<title>{_esc(lab)} — {_esc(result['student'])}</title><style>{CSS}</style></head><body>",
         f'<div class="totals"><h1>{_esc(lab)}: {num(t["total"])} / {num(t["total_max"])}</h1>',
-        f"<p>Student: <b>{_esc(result['student'])}</b>. Status: <b>{_esc(result['status'])}</b>. "
-        f"Autograded: <b>{num(t['score'])} / {num(t['max_score'])}</b>; graded by hand: "
-        f"<b>{num(t['hand'])} / {num(t['hand_max'])}</b>{pending}.</p>",
+        "<p>" + _("Student: <b>{student}</b>. Status: <b>{status}</b>. Autograded: <b>{score} / {max_score}</b>; "
+                  "graded by hand: <b>{hand} / {hand_max}</b>{pending}.").format(
+            student=_esc(result["student"]), status=_esc(_(status)), score=num(t["score"]),
+            max_score=num(t["max_score"]), hand=num(t["hand"]), hand_max=num(t["hand_max"]), pending=pending)
+        + "</p>",
     ]
     if graded_under:
-        head.append(f'<p class="conditions">Graded under: {_esc(graded_under)}.</p>')
+        head.append(f'<p class="conditions">{_esc(_("Graded under: {conditions}.").format(conditions=graded_under))}'
+                    "</p>")
     if result["status"] != "graded" and result.get("detail"):
         head.append(f'<p class="bad">{_esc(str(result["detail"]).split("; review:")[0])}</p>')
     head.append("</div>")
@@ -189,10 +200,10 @@ def feedback_page(lab: str, result: Mapping[str, Any], notebook: Any | None = No
             shown.add(gid)
     rest = [b for cell, ids in by_cell.items() if cell not in shown for b in ids]
     if rest:
-        title = ("Test cells not found in your notebook (the grader put them back)" if notebook is not None
-                 else "Grades")
-        body.append(f"<h2>{title}</h2>" + _verdict(rest, blocks))
+        title = (_("Test cells not found in your notebook (the grader put them back)") if notebook is not None
+                 else _("Grades"))
+        body.append(f"<h2>{_esc(title)}</h2>" + _verdict(rest, blocks))
     left = [g for g in manual if g not in shown]
     if left:
-        body.append("<h2>Graded by hand</h2>" + "".join(_manual_box(g, manual[g]) for g in left))
+        body.append(f"<h2>{_esc(_('Graded by hand'))}</h2>" + "".join(_manual_box(g, manual[g]) for g in left))
     return "\n".join(head + body + ["</body></html>\n"])

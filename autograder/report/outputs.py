@@ -26,6 +26,7 @@ from autograder.core.atomic import replace_all, write_atomic
 from autograder.core.conditions import Conditions
 from autograder.notebook.display import fmt_points
 from autograder.report import feedback, hand_grades
+from autograder.core.messages import use_language
 
 CACHE = ".grade-cache"  # a folder: one JSON file per (content hash, key hash)
 CACHE_FORMAT = "seqlabs-grade-cache/1"
@@ -68,7 +69,15 @@ def results_json(lab: str, key_hash: str, conditions: Conditions, results: list[
 
 def feedback_html(lab: str, r: dict[str, Any], conditions: Conditions = Conditions()) -> str:
     """The student's page without their notebook (``feedback.feedback_page``): totals and every verdict."""
-    return feedback.feedback_page(lab, r, None, graded_under=conditions.describe())
+    with use_language(r.get("language")):
+        return feedback.feedback_page(lab, r, None, graded_under=conditions.describe())
+
+
+def _page(lab: str, r: dict[str, Any], notebook: Any, released: Any, key: Any, conditions: Conditions) -> str:
+    """One student's feedback page, in their notebook's language (``Result.language``)."""
+    with use_language(r.get("language")):
+        return feedback.feedback_page(lab, r, notebook, released=released, key=key,
+                                      graded_under=conditions.describe())
 
 
 def junit_xml(lab: str, results: list[dict[str, Any]], conditions: Conditions = Conditions()) -> str:
@@ -171,9 +180,7 @@ def write_all(out: Path, *, lab: str, key: dict[str, Any], key_hash: str, condit
                for s, nb in notebooks.items() if nb is not None}
     grades = hand_grades.load_grades(out)
     results = hand_grades.apply_grades(results, grades, answers)
-    files = [(out / "feedback" / f"{r['student']}.html",
-              feedback.feedback_page(lab, r, notebooks[r["student"]], released=released, key=key,
-                                     graded_under=conditions.describe()))
+    files = [(out / "feedback" / f"{r['student']}.html", _page(lab, r, notebooks[r["student"]], released, key, conditions))
              for r in results]
     results = sorted(results + hand_grades.apply_grades(list(earlier), grades), key=lambda r: r["student"])
     files += [(out / "results.json", results_json(lab, key_hash, conditions, results)),

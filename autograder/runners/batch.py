@@ -26,6 +26,7 @@ from autograder.core.folder_lock import FolderLock
 from autograder.runners.progress import Progress
 from autograder.grade.submission import Lab
 from autograder.runners import local
+from autograder.i18n.languages import masters_by_language
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,9 @@ def load_lab(lab: str, root: Path, conditions: Conditions = Conditions()) -> Lab
     digest = hashlib.sha256(key_path.read_bytes() + source_path.read_bytes()
                             + f"{conditions.profile}:{conditions.data}:{GRADER_VERSION}".encode()).hexdigest()
     source = nbformat.read(source_path, as_version=4)
+    in_languages = {lang: (nb, strip_hidden_tests(nb)) for lang, nb in masters_by_language(root, lab, source).items()}
     return Lab(name=lab, source=source, released=strip_hidden_tests(source), key=key, key_hash=digest,
-               conditions=conditions, hide=instructor_folders(root))
+               conditions=conditions, hide=instructor_folders(root), languages=in_languages)
 
 
 def _recorded(key_path: Path) -> dict[str, Any]:
