@@ -180,3 +180,6 @@ def test_every_source_says_what_it_is():
     """Does the data cell's line say synthetic for the embedded corpus and real for gensim's Lee corpus?"""
     assert "synthetic; results are not comparable" in load_texts("embedded").ran_on()
     assert "Lee news corpus" in load_texts("lee").ran_on() and "real" in load_texts("lee").ran_on()
+    wiki = load_texts("gensim-wiki")
+    assert "Wikipedia" in wiki.ran_on() and "real" in wiki.ran_on()
+    assert (len(wiki.train), len(wiki.heldout)) == (225, 25) and not set(wiki.train) & set(wiki.heldout)
