@@ -65,7 +65,11 @@ class Lab3Settings:
 #   random vectors: AUC 0.50, margin 0.01 in both.
 #   class full softmax (issue 26), after one epoch at Adam step 0.05: AUC 0.536, 0.535 (seeds 0, 1); untrained
 #   (a model that learned nothing): 0.495, 0.500, 0.502 (seeds 0-2). Bound 0.52: 0.015 below the reference,
-#   0.018 above the best untrained seed (5 times the untrained seeds' spread). full: not measured yet (bounds are guesses
+#   0.018 above the best untrained seed.
+#   Shared-noise trainer (issue 33; word2vec_catalogue.py --reference-seeds 3): class reference AUC 0.561-0.563,
+#   margin 0.428-0.442 (seeds 0-2); every broken model (wrong sign, no negatives, wrong axis, wrong hand
+#   gradient, shuffled, frequency only, untrained, random) AUC <= 0.501 or nan, margin <= 0.001. fast: reference
+#   0.812 / 0.777; no negatives 0.638 / 0.079, the others <= 0.502 / 0.019. full: not measured yet (bounds are guesses
 #   below the class figures' distance from chance; run the full profile before grading with it).
 THRESHOLDS: dict = {
     # held-out AUC: real (centre, context) pairs of held-out text scored against the same centres with
