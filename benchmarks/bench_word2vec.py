@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--negatives", type=ints, default=[8], help="K, noise words per pair (list)")
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--subsample", type=float, default=1e-3)
-    parser.add_argument("--batch-size", type=ints, default=[1024], help="seqlabs pairs per step (list)")
+    parser.add_argument("--batch-size", type=ints, default=[512], help="seqlabs pairs per step (list; 512: class)")
     parser.add_argument("--repeats", type=int, default=1, help="seeds seed, seed + 1, ...: means over them")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
