@@ -10,8 +10,13 @@ vectors. The catalogue (each one "learned nothing useful" in its own way):
 * ``untrained``: word2vec's initialisation, zero context vectors;
 * ``frequency only``: every word on one direction, scaled by its log count;
 * ``shuffled pairs``: trained on the corpus with its tokens shuffled across all texts;
-* ``wrong sign``: trained on the negated loss (gradient ascent);
-* ``no negatives``: trained on the positive term only (everything collapses together).
+* ``wrong sign``: trained on the negated loss and gradient (gradient ascent);
+* ``no negatives``: the noise term missing from loss and gradient (everything collapses together);
+* ``wrong axis``: the positive scores as a ``[B, B]`` product averaged over its last axis, not its diagonal (autograd);
+* ``wrong hand gradient``: the right loss, the positive term's derivative taken as s(x) instead of s(x) - 1.
+
+All train as the lab does: noise shared by the batch, the gradient by hand
+(``grad_fn``) except ``wrong axis``, whose loss only autograd differentiates.
 
 ``tests/labs/test_lab3_reference.py`` asserts that the fast-profile bounds in
 the key reject each of them and pass the reference; docs/benchmarks.md
@@ -29,7 +34,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from word2vec_reference import keep_probabilities, noise_distribution, sgns_loss  # noqa: E402
+from word2vec_reference import keep_probabilities, noise_distribution, shared_sgns_loss_and_grad  # noqa: E402
 
 from seqlabs.embedding_eval import group_margin, heldout_pairs, pair_auc, word_groups  # noqa: E402
 from seqlabs.settings import for_profile  # noqa: E402
@@ -40,15 +45,42 @@ from seqlabs.word2vec_corpora import load_texts  # noqa: E402
 
 
 def wrong_sign(centre, context, noise):
-    return -sgns_loss(centre, context, noise)
+    loss, d_centre, d_context, d_noise = shared_sgns_loss_and_grad(centre, context, noise)
+    return -loss, -d_centre, -d_context, -d_noise
 
 
 def no_negatives(centre, context, noise):
-    return -F.logsigmoid((centre * context).sum(-1)).mean()
+    positive = (centre * context).sum(-1)  # [B]
+    g_pos = (torch.sigmoid(positive) - 1) / len(centre)  # [B]
+    return (-F.logsigmoid(positive).mean(), g_pos[:, None] * context, g_pos[:, None] * centre,
+            torch.zeros_like(noise))
 
 
-def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = False) -> dict[str, dict[str, float]]:
-    """``{model name: {"auc": ..., "margin": ...}}`` for the reference and every broken model."""
+def wrong_axis(centre, context, noise):
+    # the positive score as a matrix product like the noise scores: [B, B], every centre against every context
+    # of the batch, averaged over the contexts (axis -1) where the pair's own score is the diagonal
+    positive = F.logsigmoid(centre @ context.T).mean(-1)  # [B]
+    return -(positive.sum() + F.logsigmoid(-(centre @ noise.T)).sum()) / len(centre)
+
+
+def wrong_hand_gradient(centre, context, noise):
+    loss, _, _, d_noise = shared_sgns_loss_and_grad(centre, context, noise)
+    g_pos = torch.sigmoid((centre * context).sum(-1)) / len(centre)  # [B] should be s(x) - 1
+    g_neg = torch.sigmoid(centre @ noise.T) / len(centre)  # [B, K]
+    return loss, g_pos[:, None] * context + g_neg @ noise, g_pos[:, None] * centre, d_noise
+
+
+BROKEN = {"wrong sign": dict(grad_fn=wrong_sign), "no negatives": dict(grad_fn=no_negatives),
+          "wrong axis": dict(loss_fn=wrong_axis), "wrong hand gradient": dict(grad_fn=wrong_hand_gradient)}
+
+
+def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = False,
+                  reference_seeds: int = 1) -> dict[str, dict[str, float]]:
+    """``{model name: {"auc": ..., "margin": ...}}`` for the reference and every broken model.
+
+    ``reference_seeds > 1`` adds rows ``reference seed 1`` ... for the reference trained with other seeds
+    (the spread the bounds must leave room for).
+    """
     s = for_profile(Lab3Settings, profile)
     torch.set_num_threads(s.torch_threads)
     texts = load_texts(s.corpus)
@@ -58,12 +90,12 @@ def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = Fals
     groups = word_groups(s.corpus, data.word_to_idx)
     V = data.vocab_size
 
-    def train(id_lists, loss_fn):
+    def train(id_lists, step, seed=s.seed):
         keep = keep_probabilities(data.counts, s.subsample) if s.subsample else np.ones(V)
-        return train_negative_sampling(id_lists, V, loss_fn=loss_fn, noise_probs=noise_distribution(data.counts),
+        return train_negative_sampling(id_lists, V, **step, noise_probs=noise_distribution(data.counts),
                                        keep_probs=keep, dim=s.embedding_dim, window=s.window,
                                        negatives=s.negatives, epochs=s.epochs, batch_size=s.batch_size,
-                                       lr=s.learning_rate, seed=s.seed, progress_mode=progress_mode)
+                                       lr=s.learning_rate, seed=seed, progress_mode=progress_mode)
 
     def score(vin, vout):
         auc = pair_auc(lambda c, o: (vin[c] * vout[o]).sum(-1), hc, ho, seed=s.seed)
@@ -74,8 +106,11 @@ def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = Fals
         return result
 
     rows = {}
-    ref = train(ids, sgns_loss)
+    ref = train(ids, dict(grad_fn=shared_sgns_loss_and_grad))
     rows["reference"] = score(ref.in_vectors, ref.out_vectors)
+    for extra in range(1, reference_seeds):
+        other = train(ids, dict(grad_fn=shared_sgns_loss_and_grad), seed=s.seed + extra)
+        rows[f"reference seed {s.seed + extra}"] = score(other.in_vectors, other.out_vectors)
     g = torch.Generator().manual_seed(1)
     rows["random"] = score(torch.randn(V, s.embedding_dim, generator=g), torch.randn(V, s.embedding_dim, generator=g))
     init = (torch.rand(V, s.embedding_dim, generator=g) - 0.5) / s.embedding_dim
@@ -89,20 +124,20 @@ def run_catalogue(profile: str, *, progress_mode: str = "off", show: bool = Fals
     for toks in ids:
         shuffled.append(flat[pos:pos + len(toks)])
         pos += len(toks)
-    bad = train(shuffled, sgns_loss)
+    bad = train(shuffled, dict(grad_fn=shared_sgns_loss_and_grad))
     rows["shuffled pairs"] = score(bad.in_vectors, bad.out_vectors)
-    bad = train(ids, wrong_sign)
-    rows["wrong sign"] = score(bad.in_vectors, bad.out_vectors)
-    bad = train(ids, no_negatives)
-    rows["no negatives"] = score(bad.in_vectors, bad.out_vectors)
+    for name, step in BROKEN.items():
+        bad = train(ids, step)
+        rows[name] = score(bad.in_vectors, bad.out_vectors)
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="fast", choices=["fast", "class", "full"])
+    parser.add_argument("--reference-seeds", type=int, default=1, help="train the reference with this many seeds")
     args = parser.parse_args()
-    for name, scores in run_catalogue(args.profile, show=True).items():
+    for name, scores in run_catalogue(args.profile, show=True, reference_seeds=args.reference_seeds).items():
         print(f"{args.profile:6} {name:16} held-out AUC {scores['auc']:.3f}   group margin {scores['margin']:+.3f}")
 
 

@@ -1,28 +1,40 @@
 """Skip-gram training loops for the Word2Vec lab: negative sampling (fast, batched) and the full softmax.
 
-The loss, the noise distribution and the subsampling probabilities are the
-student's (passed in); this module gives only the loops around them::
+The loss, its gradient, the noise distribution and the subsampling
+probabilities are the student's (passed in); this module gives only the loops
+around them::
 
-    vecs = train_negative_sampling(id_lists, V, loss_fn=sgns_loss, noise_probs=noise, keep_probs=keep,
-                                   dim=100, window=5, negatives=5, epochs=5)
+    vecs = train_negative_sampling(id_lists, V, grad_fn=shared_sgns_loss_and_grad, noise_probs=noise,
+                                   keep_probs=keep, dim=100, window=5, negatives=16, epochs=5)
     vecs.in_vectors   # [V, E] the word embeddings (centre vectors)
     vecs.out_vectors  # [V, E] the context vectors
 
 Each epoch, as word2vec and gensim do: every token is kept with probability
 ``keep_probs[id]`` (subsampling), the (centre, context) pairs of the kept
 tokens are built with ``seqlabs.word2vec.skipgram_pairs``' array code and
-shuffled, and each batch of ``B`` pairs draws ``B x K`` noise words from
-``noise_probs``. One SGD step per batch on the *summed* loss, the step size
-falling linearly from ``lr`` to ``min_lr`` (word2vec's schedule), so a pair
-moves the vectors as much as in word2vec's one-pair-at-a-time updates.
-Autograd runs only over the gathered batch vectors ``[B, E]``, ``[B, K, E]``;
-the updates are scattered back with ``index_add_`` (no dense ``[V, E]``
-gradient, no Python loop per pair).
+shuffled. One SGD step per batch of ``B`` pairs on the *summed* loss, the step
+size falling linearly from ``lr`` to ``min_lr`` (word2vec's schedule), so a
+pair moves the vectors as much as in word2vec's one-pair-at-a-time updates.
+
+The noise words are **shared by the batch** (HogBatch, Ji et al. 2016;
+BlazingText, Gupta and Khare 2017): one draw of ``K`` noise ids per batch, so
+the noise scores are one matrix product ``centre [B, E] @ noise.T [E, K]``
+and only ``K`` noise rows are gathered and scattered back, where per-pair
+noise moves a ``[B, K, E]`` tensor through memory twice. Each pair still sees
+``K`` words drawn from the noise distribution, so the expected gradient is
+word2vec's; the pairs of one batch see the same ones.
+
+With ``grad_fn`` (the student's hand-derived loss and gradient) no autograd
+graph is built; ``loss_fn`` runs autograd over the same loss (and, with
+``shared_noise=False``, over word2vec's per-pair form with noise ``[B, K, E]``,
+the slow comparison). Either way the updates are scattered back with
+``index_add_`` (no dense ``[V, E]`` gradient, no Python loop per pair).
 """
 from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -81,23 +93,40 @@ def _probabilities(values, size: int, name: str) -> torch.Tensor:
     return p
 
 
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+GradFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple]
+
+
 def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, *,
-                            loss_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
-                            noise_probs, keep_probs, dim: int = 100, window: int = 5, negatives: int = 5,
-                            epochs: int = 5, batch_size: int = 4096, lr: float = 0.025, min_lr: float = 1e-4,
-                            workers: int = 1, seed: int = 0, progress_mode: str = "auto",
+                            grad_fn: GradFn | None = None, loss_fn: LossFn | None = None,
+                            shared_noise: bool = True, noise_probs, keep_probs, dim: int = 100, window: int = 5,
+                            negatives: int = 16, epochs: int = 5, batch_size: int = 1024, lr: float = 0.025,
+                            min_lr: float = 1e-4, workers: int = 1, seed: int = 0, progress_mode: str = "auto",
                             desc: str = "sgns") -> SkipGramVectors:
     """Train skip-gram with negative sampling on ``id_lists`` (token ids per text).
 
-    ``loss_fn(centre [B, E], context [B, E], noise [B, K, E]) -> scalar``: the mean
-    loss of the batch's pairs. ``noise_probs`` [V]: the noise distribution
-    (need not sum to 1); ``keep_probs`` [V]: each token's probability to be kept.
-    ``workers > 1`` trains with that many Python threads on the shared vectors
-    (torch releases the GIL inside its kernels); give each one torch thread
+    Give exactly one of:
+
+    * ``grad_fn(centre [B, E], context [B, E], noise [K, E]) -> (loss, d_centre [B, E],
+      d_context [B, E], d_noise [K, E])``: the batch's mean loss with ``K`` noise
+      vectors shared by its pairs, and its gradient with respect to each input
+      (hand-derived: no autograd graph, the fast path);
+    * ``loss_fn(centre, context, noise) -> scalar``, the mean loss, differentiated
+      by autograd: ``noise`` is ``[K, E]`` (shared) or, with
+      ``shared_noise=False``, ``[B, K, E]`` (word2vec's fresh noise per pair).
+
+    ``noise_probs`` [V]: the noise distribution (need not sum to 1);
+    ``keep_probs`` [V]: each token's probability to be kept. ``workers > 1``
+    trains with that many Python threads on the shared vectors (torch releases
+    the GIL inside its kernels); give each one torch thread
     (``torch.set_num_threads(1)``). One worker is deterministic for a seed.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if (grad_fn is None) == (loss_fn is None):
+        raise ValueError("give exactly one of grad_fn (loss and hand-derived gradient) and loss_fn (autograd)")
+    if grad_fn is not None and not shared_noise:
+        raise ValueError("grad_fn takes noise shared by the batch, [K, E]; per-pair noise needs loss_fn")
     noise = _probabilities(noise_probs, vocab_size, "noise_probs")
     if noise.sum() <= 0:
         raise ValueError("noise_probs sums to 0: no word can be drawn as noise")
@@ -108,6 +137,8 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
     if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
         raise ValueError(f"token ids must lie in [0, {vocab_size}); got {ids.min()}..{ids.max()}")
     text = np.repeat(np.arange(len(lengths)), lengths)  # [N] text of each token
+    step = _hand_step if grad_fn is not None else partial(_autograd_step, shared=shared_noise)
+    draws_per_pair = 0 if shared_noise else negatives
 
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -134,8 +165,8 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
                 c = centres[b * batch_size:(b + 1) * batch_size]  # [B]
                 o = contexts[b * batch_size:(b + 1) * batch_size]  # [B]
                 step_lr = max(min_lr, lr - (lr - min_lr) * min(schedule["step"] / schedule["total"], 1.0))
-                loss = _sgd_step(w_in, w_out, c, o, draw_noise(table, len(c) * negatives, generators[k]),
-                                 loss_fn, negatives, step_lr)
+                n = draw_noise(table, max(draws_per_pair * len(c), negatives), generators[k])  # [K] or [B*K]
+                loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)
                 schedule["step"] += 1
                 sums[k] += loss * len(c)
                 bar.update(1)
@@ -160,13 +191,34 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
     return result
 
 
-def _sgd_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torch.Tensor, n: torch.Tensor,
-              loss_fn, negatives: int, lr: float) -> float:
-    """One SGD step on the summed loss of pairs ``(c [B], o [B])`` with noise ids ``n [B*K]``; the mean loss."""
+def _hand_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torch.Tensor, n: torch.Tensor,
+               grad_fn: GradFn, negatives: int, lr: float) -> float:
+    """One SGD step with the hand-derived gradient of pairs ``(c [B], o [B])``, shared noise ``n [K]``; the mean loss."""
+    vc, vo, vn = w_in.index_select(0, c), w_out.index_select(0, o), w_out.index_select(0, n)  # [B, E] [B, E] [K, E]
+    out = grad_fn(vc, vo, vn)
+    if not isinstance(out, tuple) or len(out) != 4:
+        raise ValueError("grad_fn must return (loss, d_centre, d_context, d_noise); "
+                         f"got {type(out).__name__} of length {len(out) if isinstance(out, tuple) else '-'}")
+    loss, gc, go, gn = out
+    for name, grad, like in (("d_centre", gc, vc), ("d_context", go, vo), ("d_noise", gn, vn)):
+        if not isinstance(grad, torch.Tensor) or grad.shape != like.shape:
+            raise ValueError(f"grad_fn's {name} must have the shape of its input, {list(like.shape)}; "
+                             f"got {list(getattr(grad, 'shape', []))}")
+    step = -lr * len(c)  # the gradient of the summed loss is B times that of the mean
+    w_in.index_add_(0, c, gc, alpha=step)
+    w_out.index_add_(0, o, go, alpha=step)
+    w_out.index_add_(0, n, gn, alpha=step)
+    return float(loss)
+
+
+def _autograd_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torch.Tensor, n: torch.Tensor,
+                   loss_fn: LossFn, negatives: int, lr: float, *, shared: bool) -> float:
+    """One SGD step by autograd on the summed loss of pairs ``(c [B], o [B])``; noise ``n`` [K] or [B*K]."""
     dim = w_in.shape[1]
     vc = w_in.index_select(0, c).requires_grad_()  # [B, E]
     vo = w_out.index_select(0, o).requires_grad_()  # [B, E]
-    vn = w_out.index_select(0, n).view(len(c), negatives, dim).requires_grad_()  # [B, K, E]
+    vn = w_out.index_select(0, n)  # [K, E] shared, or [B*K, E] per pair
+    vn = (vn if shared else vn.view(len(c), negatives, dim)).requires_grad_()  # [K, E] / [B, K, E]
     loss = loss_fn(vc, vo, vn)
     if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
         raise ValueError("loss_fn must return a scalar tensor (the batch's mean loss); "

@@ -10,6 +10,10 @@ Sources (nothing is downloaded):
   words, so that words of one topic share contexts as they do in real text (2000 train, 300 held out);
 * ``lee``: the Lee news corpus shipped in gensim's wheel (``gensim.test.utils.datapath``):
   ``lee_background.cor`` (300 documents) to train, ``lee.cor`` (50 other documents) held out;
+* ``gensim-wiki``: ``head500.noblanks.cor`` from gensim's wheel: 250 English Wikipedia articles (331k words),
+  already lower-cased, stop words removed and stemmed by gensim's tools (the lab's pipeline stems them again,
+  which leaves most stems as they are); the first 225 articles to train, the last 25 held out. With Multi30k
+  the largest real English text available without a download;
 * ``multi30k``: Multi30k's English captions from ``$SEQLABS_DATA/multi30k`` (train 29,000, held out: val 1,014);
 * ``wikitext-2``: WikiText-2 (raw; Merity et al., 2016) from ``$SEQLABS_DATA/wikitext-2/wikitext-2-raw-v1.zip``
   as published (``python -m seqlabs.data fetch wikitext-2``), read straight from the zip: every paragraph of
@@ -23,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("embedded", "lee", "multi30k", "wikitext-2")
+SOURCES = ("embedded", "lee", "gensim-wiki", "multi30k", "wikitext-2")
 WIKITEXT_ZIP = "wikitext-2-raw-v1.zip"
 # What each source is, for the line a data cell prints (TextSplits.ran_on).
 KINDS = {
@@ -31,6 +35,8 @@ KINDS = {
                  "for real text, run the lab in the class profile (SEQLABS_PROFILE=class, the default), "
                  "which trains on gensim's Lee news corpus"),
     "lee": "the Lee news corpus shipped with gensim (real English news; small, so word-similarity scores are noisy)",
+    "gensim-wiki": ("250 English Wikipedia articles shipped with gensim (real text, already stemmed by gensim; "
+                    "331k words)"),
     "multi30k": "Multi30k's English image captions (real text)",
     "wikitext-2": "WikiText-2, English Wikipedia articles (real text; Merity et al., 2016)",
 }
@@ -52,6 +58,7 @@ FILLERS = ["saw", "liked", "found", "wanted", "morning", "evening", "yesterday",
            "nice", "little", "big", "old", "new", "people", "friend", "family", "week", "day"]
 EMBEDDED_TEXTS = {"train": 2000, "heldout": 300}
 EMBEDDED_SEED = 2013
+WIKI_TRAIN_ARTICLES = 225  # of gensim-wiki's 250: the rest are held out
 
 
 def generate_topic_texts(n: int, seed: int, *, topic_share: float = 0.7) -> list[str]:
@@ -107,7 +114,7 @@ def _lines(path: Path) -> list[str]:
 
 
 def load_texts(source: str) -> TextSplits:
-    """The training and held-out texts of ``source`` (``embedded``, ``lee`` or ``multi30k``)."""
+    """The training and held-out texts of ``source`` (one of ``SOURCES``)."""
     if source == "embedded":
         return TextSplits(generate_topic_texts(EMBEDDED_TEXTS["train"], EMBEDDED_SEED),
                           generate_topic_texts(EMBEDDED_TEXTS["heldout"], EMBEDDED_SEED + 1), "embedded",
@@ -115,6 +122,10 @@ def load_texts(source: str) -> TextSplits:
     if source == "lee":
         train, heldout = gensim_datapath("lee_background.cor"), gensim_datapath("lee.cor")
         return TextSplits(_lines(train), _lines(heldout), "lee", str(train.parent))
+    if source == "gensim-wiki":
+        path = gensim_datapath("head500.noblanks.cor")
+        articles = _lines(path)
+        return TextSplits(articles[:WIKI_TRAIN_ARTICLES], articles[WIKI_TRAIN_ARTICLES:], "gensim-wiki", str(path))
     if source == "multi30k":
         from seqlabs.corpora import load_multi30k  # errors name the missing files and SEQLABS_DATA
         train = load_multi30k("train")

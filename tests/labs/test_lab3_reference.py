@@ -28,7 +28,7 @@ from autograder.notebook.judge import judge_check
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "labs" / "source" / "lab3_word2vec.ipynb"
 KEY = json.loads((ROOT / "labs" / "keys" / "lab3_word2vec.json").read_text())
-SOLUTION_CELLS = ("text_to_pairs", "one_hot", "softmax_model", "negative_sampling", "top_k")
+SOLUTION_CELLS = ("text_to_pairs", "one_hot", "softmax_model", "negative_sampling", "shared_negatives", "top_k")
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +158,129 @@ def test_sgns_loss_value_and_gradient_against_loops_closed_form_and_finite_diffe
                                                        noise.detach().requires_grad_()))
     huge = lab["sgns_loss"](300 * centre.detach(), 300 * context.detach(), 300 * noise.detach())
     assert torch.isfinite(huge)
+
+
+def shared_loop_loss(centre, context, noise):
+    """The mean loss with noise [K, E] shared by the batch, one pair and one noise word at a time."""
+    return loop_loss(centre, context, noise.unsqueeze(0).expand(len(centre), -1, -1))
+
+
+def test_shared_loss_and_hand_gradient_against_loops_autograd_closed_form_and_finite_differences(lab):
+    """Is the shared-noise loss the per-pair loss with every pair given the same K noise words, and is the
+    hand gradient autograd's, the closed form's and finite differences'?"""
+    g = torch.Generator().manual_seed(8)
+    centre = torch.randn(6, 5, generator=g, dtype=torch.float64)
+    context = torch.randn(6, 5, generator=g, dtype=torch.float64)
+    noise = torch.randn(4, 5, generator=g, dtype=torch.float64)
+    loss, d_centre, d_context, d_noise = lab["shared_sgns_loss_and_grad"](centre, context, noise)
+    assert float(loss) == pytest.approx(shared_loop_loss(centre, context, noise), rel=1e-12)
+    inputs = [x.clone().requires_grad_() for x in (centre, context, noise)]
+    auto = torch.autograd.grad(lab["shared_sgns_loss_and_grad"](*inputs)[0], inputs)
+    per_pair = analytic_gradients(centre, context, noise.unsqueeze(0).expand(6, -1, -1))
+    closed = (per_pair[0], per_pair[1], per_pair[2].sum(0))  # each shared noise row collects every pair's term
+    for hand, a, c in zip((d_centre, d_context, d_noise), auto, closed):
+        torch.testing.assert_close(hand, a, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(hand, c, rtol=1e-10, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda *x: lab["shared_sgns_loss_and_grad"](*x)[0],
+                                    tuple(x.clone().requires_grad_() for x in (centre, context, noise)))
+    huge = lab["shared_sgns_loss_and_grad"](300 * centre, 300 * context, 300 * noise)
+    assert all(torch.isfinite(torch.as_tensor(x)).all() for x in huge)
+
+
+def test_shared_noise_expected_gradient_is_the_per_pair_one(lab):
+    """Over every draw of the noise, is the expected gradient of the tables under shared noise (one draw
+    of K words per batch) the one under word2vec's independent per-pair draws (enumerated separately)?"""
+    import itertools
+
+    g = torch.Generator().manual_seed(9)
+    V, E, K = 3, 2, 2
+    probs = torch.tensor([0.6, 0.3, 0.1], dtype=torch.float64)
+    w_in, w_out = torch.randn(V, E, generator=g, dtype=torch.float64), torch.randn(V, E, generator=g, dtype=torch.float64)
+    c, o = torch.tensor([0, 2, 1]), torch.tensor([1, 0, 1])  # B = 3 pairs
+
+    def per_pair_expectation():  # each pair's K words independent of the other pairs': V^(B*K) draws
+        total_in, total_out = torch.zeros(V, E, dtype=torch.float64), torch.zeros(V, E, dtype=torch.float64)
+        for draw in itertools.product(range(V), repeat=len(c) * K):
+            ids = torch.tensor(draw).view(len(c), K)  # [B, K]
+            d_c, d_o, d_n = analytic_gradients(w_in[c], w_out[o], w_out[ids])  # closed form, checked above
+            weight = probs[list(draw)].prod()
+            total_in.index_add_(0, c, weight * d_c)
+            total_out.index_add_(0, o, weight * d_o).index_add_(0, ids.reshape(-1), weight * d_n.reshape(-1, E))
+        return total_in, total_out
+
+    shared_in, shared_out = torch.zeros(V, E, dtype=torch.float64), torch.zeros(V, E, dtype=torch.float64)
+    for draw in itertools.product(range(V), repeat=K):
+        ids, weight = torch.tensor(draw), probs[list(draw)].prod()
+        _, d_c, d_o, d_n = lab["shared_sgns_loss_and_grad"](w_in[c], w_out[o], w_out[ids])
+        shared_in.index_add_(0, c, weight * d_c)
+        shared_out.index_add_(0, o, weight * d_o).index_add_(0, ids, weight * d_n)
+    want_in, want_out = per_pair_expectation()
+    torch.testing.assert_close(shared_in, want_in, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(shared_out, want_out, rtol=1e-10, atol=1e-12)
+    # the shared estimator is not the per-pair one draw by draw: only in expectation
+    _, d_c, _, _ = lab["shared_sgns_loss_and_grad"](w_in[c], w_out[o], w_out[torch.tensor([0, 0])])
+    assert not torch.allclose(torch.zeros(V, E, dtype=torch.float64).index_add_(0, c, d_c), want_in)
+
+
+class _Recorder:
+    """Stands in for ``autograder`` in a test cell: judges every check against the committed key."""
+
+    def __init__(self):
+        self.failed = []
+
+    def marks(self, *args, **kwargs):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def check(self, check_id, value, **kwargs):
+        if not accepted(check_id, value):
+            self.failed.append(check_id)
+
+
+def run_shared_block(lab, loss_and_grad):
+    """The ids of the checks of the master's `shared_negatives_tests` cell that `loss_and_grad` fails."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "shared_negatives_tests")
+    recorder = _Recorder()
+    namespace = {**lab, "autograder": recorder, "shared_sgns_loss_and_grad": loss_and_grad}
+    exec(compile(cell.source, "shared_negatives_tests", "exec"), namespace)
+    return recorder.failed
+
+
+def hand_gradient_mistakes(lab):
+    """Broken hand gradients a student writes, each a full (loss, d_centre, d_context, d_noise)."""
+    right = lab["shared_sgns_loss_and_grad"]
+
+    def positive_without_minus_one(c, o, n):  # d log s(x)/dx taken as s(x) instead of s(x) - 1
+        loss, d_c, d_o, d_n = right(c, o, n)
+        g_pos = torch.sigmoid((c * o).sum(-1)) / len(c)
+        g_neg = torch.sigmoid(c @ n.T) / len(c)
+        return loss, g_pos[:, None] * o + g_neg @ n, g_pos[:, None] * c, d_n
+
+    def noise_gradient_from_contexts(c, o, n):  # d_noise built from the context vectors
+        loss, d_c, d_o, _ = right(c, o, n)
+        return loss, d_c, d_o, (torch.sigmoid(c @ n.T) / len(c)).T @ o
+
+    def no_mean(c, o, n):  # the gradient of the summed loss returned with the mean loss
+        loss, d_c, d_o, d_n = right(c, o, n)
+        return loss, len(c) * d_c, len(c) * d_o, len(c) * d_n
+
+    def mean_over_noise(c, o, n):  # the noise terms averaged instead of summed (loss and gradient agree)
+        batch, k = len(c), len(n)
+        pos, neg = (c * o).sum(-1), c @ n.T
+        loss = -(F.logsigmoid(pos).sum() + F.logsigmoid(-neg).sum() / k) / batch
+        g_pos, g_neg = (torch.sigmoid(pos) - 1) / batch, torch.sigmoid(neg) / (batch * k)
+        return loss, g_pos[:, None] * o + g_neg @ n, g_pos[:, None] * c, g_neg.T @ c
+
+    return [positive_without_minus_one, noise_gradient_from_contexts, no_mean, mean_over_noise]
+
+
+def test_shared_block_passes_the_reference_and_fails_each_hand_gradient_mistake(lab):
+    """Does the graded block pass the master's function and fail each broken gradient (the key judging)?"""
+    assert run_shared_block(lab, lab["shared_sgns_loss_and_grad"]) == []
+    for mistake in hand_gradient_mistakes(lab):
+        assert run_shared_block(lab, mistake), f"{mistake.__name__} passes every check of the block"
 
 
 def test_noise_distribution_is_unigram_to_the_three_quarters(lab):

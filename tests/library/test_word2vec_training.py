@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from seqlabs.embedding_eval import (analogy_accuracy, cosine_matrix, group_margin, heldout_pairs, map_word,
                                     pair_auc, similarity_score, word_groups)
@@ -75,31 +76,80 @@ def test_evaluation_sets_map_words_through_the_pipeline():
     assert total == 19544 and covered >= 1
 
 
+def per_pair_loss(c, o, n):
+    """word2vec's loss with noise per pair: c, o [B, E], n [B, K, E]."""
+    return -(F.logsigmoid((c * o).sum(-1)) + F.logsigmoid(-(n * c[:, None]).sum(-1)).sum(-1)).mean()
+
+
+def shared_loss(c, o, n):
+    """The same loss with noise shared by the batch: n [K, E]."""
+    return -(F.logsigmoid((c * o).sum(-1)).sum() + F.logsigmoid(-(c @ n.T)).sum()) / len(c)
+
+
+def shared_loss_and_grad(c, o, n):
+    """``shared_loss`` and its gradient, through autograd (the trainer's oracle for a hand gradient)."""
+    inputs = [x.detach().requires_grad_() for x in (c, o, n)]
+    with torch.enable_grad():
+        loss = shared_loss(*inputs)
+        return (loss.detach(), *torch.autograd.grad(loss, inputs))
+
+
 def test_trainers_learn_the_embedded_topics():
-    """Does a short negative-sampling run with a reference loss separate the topics (and is it seeded)?"""
-    import torch.nn.functional as F
-
-    def loss(c, o, n):
-        return -(F.logsigmoid((c * o).sum(-1)) + F.logsigmoid(-(n * c[:, None]).sum(-1)).sum(-1)).mean()
-
+    """Does a short negative-sampling run (per-pair, shared, hand gradient) separate the topics, seeded?"""
     texts = load_texts("embedded")
     data = prepare_corpus(texts.train[:600], min_count=3, window=2)
     ids = [[data.word_to_idx[t] for t in toks] for toks in data.tokens]
     V = data.vocab_size
-    runs = [train_negative_sampling(ids, V, loss_fn=loss, noise_probs=data.counts ** 0.75, keep_probs=np.ones(V),
-                                    dim=16, window=2, epochs=3, batch_size=256, seed=0, progress_mode="off")
+    common = dict(noise_probs=data.counts ** 0.75, keep_probs=np.ones(V), dim=16, window=2, epochs=3,
+                  batch_size=256, seed=0, progress_mode="off")
+    runs = [train_negative_sampling(ids, V, loss_fn=per_pair_loss, shared_noise=False, negatives=5, **common)
             for _ in range(2)]
+    runs.append(train_negative_sampling(ids, V, grad_fn=shared_loss_and_grad, negatives=8, **common))
     torch.testing.assert_close(runs[0].in_vectors, runs[1].in_vectors)
-    assert group_margin(runs[0].in_vectors, word_groups("embedded", data.word_to_idx)) > 0.2
     hc, ho = heldout_pairs(texts.heldout, data.word_to_idx, 2)
-    assert pair_auc(lambda c, o: (runs[0].in_vectors[c] * runs[0].out_vectors[o]).sum(-1), hc, ho) > 0.65
+    for run in (runs[0], runs[2]):
+        assert group_margin(run.in_vectors, word_groups("embedded", data.word_to_idx)) > 0.2
+        assert pair_auc(lambda c, o: (run.in_vectors[c] * run.out_vectors[o]).sum(-1), hc, ho) > 0.65
     with pytest.raises(ValueError, match="noise_probs"):
-        train_negative_sampling(ids, V, loss_fn=loss, noise_probs=np.ones(V + 1), keep_probs=np.ones(V))
+        train_negative_sampling(ids, V, loss_fn=per_pair_loss, noise_probs=np.ones(V + 1), keep_probs=np.ones(V))
 
     model = torch.nn.Sequential(torch.nn.Embedding(V, 8), torch.nn.Linear(8, V))
     losses = train_full_softmax(model, torch.nn.functional.cross_entropy, data.centres, data.contexts,
                                 epochs=2, batch_size=512, progress_mode="off")
     assert losses[1] < losses[0] < np.log(V) + 0.5
+
+
+def test_hand_gradient_steps_are_the_autograd_steps():
+    """Does the trainer apply grad_fn's gradient exactly as autograd's of the same shared loss (one worker)?"""
+    texts = load_texts("embedded")
+    data = prepare_corpus(texts.train[:200], min_count=3, window=2)
+    ids = [[data.word_to_idx[t] for t in toks] for toks in data.tokens]
+    V = data.vocab_size
+    common = dict(noise_probs=data.counts ** 0.75, keep_probs=np.ones(V), dim=8, window=2, epochs=1,
+                  batch_size=64, negatives=4, seed=3, progress_mode="off")
+    hand = train_negative_sampling(ids, V, grad_fn=shared_loss_and_grad, **common)
+    auto = train_negative_sampling(ids, V, loss_fn=shared_loss, **common)
+    torch.testing.assert_close(hand.in_vectors, auto.in_vectors, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(hand.out_vectors, auto.out_vectors, rtol=1e-4, atol=1e-6)
+    assert hand.epoch_losses == pytest.approx(auto.epoch_losses, rel=1e-5)
+    assert (hand.out_vectors != 0).any()  # the steps moved something
+
+
+def test_trainer_names_what_is_wrong_with_the_functions_it_is_given():
+    """Clear errors: both or neither of grad_fn / loss_fn, per-pair noise with grad_fn, a wrong return."""
+    ids, V = [[0, 1, 2, 1, 0]], 3
+    common = dict(noise_probs=np.ones(V), keep_probs=np.ones(V), dim=4, window=1, epochs=1, progress_mode="off")
+    with pytest.raises(ValueError, match="exactly one of grad_fn"):
+        train_negative_sampling(ids, V, **common)
+    with pytest.raises(ValueError, match="exactly one of grad_fn"):
+        train_negative_sampling(ids, V, grad_fn=shared_loss_and_grad, loss_fn=shared_loss, **common)
+    with pytest.raises(ValueError, match="per-pair noise needs loss_fn"):
+        train_negative_sampling(ids, V, grad_fn=shared_loss_and_grad, shared_noise=False, **common)
+    with pytest.raises(ValueError, match=r"\(loss, d_centre, d_context, d_noise\)"):
+        train_negative_sampling(ids, V, grad_fn=lambda c, o, n: shared_loss(c, o, n), **common)
+    with pytest.raises(ValueError, match=r"d_noise must have the shape of its input, \[5, 4\]"):
+        train_negative_sampling(ids, V, grad_fn=lambda c, o, n: (*shared_loss_and_grad(c, o, n)[:3], n.T),
+                                negatives=5, **common)
 
 
 def test_wikitext_read_from_the_zip_as_published(tmp_path, monkeypatch):
@@ -130,3 +180,6 @@ def test_every_source_says_what_it_is():
     """Does the data cell's line say synthetic for the embedded corpus and real for gensim's Lee corpus?"""
     assert "synthetic; results are not comparable" in load_texts("embedded").ran_on()
     assert "Lee news corpus" in load_texts("lee").ran_on() and "real" in load_texts("lee").ran_on()
+    wiki = load_texts("gensim-wiki")
+    assert "Wikipedia" in wiki.ran_on() and "real" in wiki.ran_on()
+    assert (len(wiki.train), len(wiki.heldout)) == (225, 25) and not set(wiki.train) & set(wiki.heldout)
