@@ -179,3 +179,16 @@ def test_a_spanish_outline_summary_and_missing_name_show_spanish_titles():
                     "escribe una firma (nombre completo) por cada número de estudiante"]
     assert display.outline_text(outline).splitlines()[1].startswith("Parts: 0. Student information; 1. Column means")
     assert outline.parts[1].label == "1. Column means"  # the tally's and the events' section: one in every language
+
+
+def test_spanish_traceback_lines_and_lists():
+    """A traceback line of a notebook cell and a list of names read as Spanish under Spanish."""
+    import traceback
+
+    from autograder.notebook.parts import and_list
+
+    frame = traceback.FrameSummary("/tmp/ipykernel_7/abc.py", 4, "forward", line="return self.fc(h)")
+    with use_language("es"):
+        assert display._frame_line(frame) == "celda, línea 4, en forward -> return self.fc(h)"
+        assert and_list(["`a`", "`b`", "`c`"]) == "`a`, `b` y `c`"
+    assert display._frame_line(frame) == "cell, line 4, in forward -> return self.fc(h)"
