@@ -20,21 +20,27 @@ from autograder.notebook import display
 from autograder.report.feedback import feedback_page
 from autograder.core import messages
 from autograder.core.messages import ENV, _, current_language, use_language
-from autograder.i18n.source_messages import msgids
+from autograder.i18n.source_messages import msgids, seqlabs_catalogue, seqlabs_msgids
 from autograder.notebook.tally import BlockResult
 from conftest import REPO_ROOT
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
-def test_every_message_has_a_spanish_translation_with_the_same_placeholders():
-    """Each `_("...")` msgid of the package: translated, not fuzzy, the same {fields}; no stale entries."""
-    po = polib.pofile(str(messages.catalogue_path("es")))
+CATALOGUES = {"autograder": (messages.AUTOGRADER, msgids, 50), "seqlabs": (seqlabs_catalogue(), seqlabs_msgids, 40)}
+
+
+@pytest.mark.parametrize("domain", sorted(CATALOGUES))
+def test_every_message_has_a_spanish_translation_with_the_same_placeholders(domain):
+    """Each `_("...")` msgid of the package (and seqlabs' lab and part titles): translated, not fuzzy, the same
+    {fields}; no stale entries."""
+    catalogue, find, at_least = CATALOGUES[domain]
+    po = polib.pofile(str(catalogue.path("es")))
     live = {e.msgid: e for e in po if not e.obsolete}
-    wanted = msgids()
-    assert len(wanted) > 50
+    wanted = find()
+    assert len(wanted) > at_least
     missing = [m for m in wanted if m not in live or not live[m].msgstr or live[m].fuzzy]
-    assert not missing, f"untranslated in autograder/locale/es: {missing}; run `python -m autograder.i18n.source_messages es`"
+    assert not missing, f"untranslated in {domain}'s es catalogue: {missing}; run `python -m autograder.i18n.source_messages es`"
     wrong = [m for m in wanted if sorted(PLACEHOLDER.findall(m)) != sorted(PLACEHOLDER.findall(live[m].msgstr))]
     assert not wrong, f"translations whose {{placeholders}} differ from the English: {wrong}"
     assert not set(live) - set(wanted), "entries no code uses: run `python -m autograder.i18n.source_messages es`"
@@ -59,7 +65,7 @@ def test_spanish_lines_and_summary():
 
         verdict = verdict_bound(3.0, 2.0, kind="below")
     assert line.startswith("✘ q1_means [0/2 puntos; parte de este bloque se califica después con comprobaciones ocultas]")
-    assert table.splitlines()[:2] == ["lab0_example: 1/3 puntos", "sección  puntos"]
+    assert table.splitlines()[:2] == ["lab0_example: 1/3 puntos", "parte  puntos"]
     assert "se califican después" in table and verdict == "3 no está por debajo de 2"
     assert display.block_text(_block()).startswith("✘ q1_means [0/2 marks; part of this block")  # English outside
 
@@ -126,3 +132,63 @@ def test_a_spanish_feedback_page():
     assert "q5_answer: corregida a mano, pendiente" in page and "2 puntos aún por corregir a mano" in page
     english = feedback_page("lab0_example", result, None)
     assert '<html lang="en">' in english and "<b>Grade</b>" in english and "hidden test failed" in english
+
+
+def test_seqlabs_reads_the_catalogue_it_ships():
+    """The catalogue the course library reads at run time is the one source_messages keeps up to date."""
+    from seqlabs.messages import CATALOGUE
+
+    assert CATALOGUE.path("es").resolve() == seqlabs_catalogue().path("es").resolve()
+    assert CATALOGUE.path("es").is_file()
+
+
+def test_a_spanish_outline_summary_and_missing_name_show_spanish_titles():
+    """Lab 0's declared outline under Spanish: the setup cell's outline, the summary's part rows and a
+    missing-name message name the lab and parts by their Spanish titles (the code passes the English ones),
+    in Spanish grammar; under English, the English titles."""
+    from autograder.notebook import parts
+    from seqlabs.settings.outlines import OUTLINES
+    from seqlabs.student_info import student_info_problems
+
+    outline = parts.parse(**OUTLINES["lab0_example"])
+    tally = {"lab": "lab0_example", "earned": 1.0, "points": 3.0, "hidden_points": 0.0, "hand_graded": 2.0}
+    with use_language("es"):
+        shown = display.outline_text(outline)
+        one = parts.missing_message(["rms"], outline, subject=_("this cell"))
+        two = parts.missing_message(["column_means", "data", "gate"], outline)
+        summary = display.summary_text(outline.shown({**tally, "title": outline.title, "sections": {
+            outline.parts[1].label: {"earned": 1.0, "points": 3.0}, "extra": {"earned": 0.0, "points": 0.0}}}))
+        info = student_info_problems([], []) + student_info_problems(["", "7"], ["Ana"])
+    assert shown.splitlines()[:2] == ["Laboratorio 0: un laboratorio de ejemplo",
+                                      "Partes: 0. Datos del estudiante; 1. Medias por columna; "
+                                      "2. Raíz cuadrática media; 3. Nombra la puerta; "
+                                      "4. Entrena una regresión logística."]
+    assert "Otros 2 puntos son de las respuestas escritas" in shown
+    assert summary.splitlines()[:4] == ["Laboratorio 0: un laboratorio de ejemplo: 1/3 puntos",
+                                        "parte                  puntos", "1. Medias por columna  1/3",
+                                        "extra                  0/0"]
+    assert "No incluidos en este total: 2 puntos" in summary
+    assert one == ("esta celda usa tu `rms` de la parte 2 (Raíz cuadrática media), que no está definido: "
+                   "ejecuta primero las celdas de esa parte; si alguna de ellas se detuvo con un error, "
+                   "corrige ese error allí")
+    assert two.startswith("este bloque usa tus `column_means` y `data` de la parte 1 (Medias por columna) y tu "
+                          "`gate` de la parte 3 (Nombra la puerta), que no están definidos: ejecuta primero "
+                          "las celdas de esas partes;")
+    assert info == ["indica uno o dos números de estudiante (hay 0)",
+                    "los números de estudiante no pueden estar vacíos y deben ser distintos",
+                    "escribe una firma (nombre completo) por cada número de estudiante"]
+    assert display.outline_text(outline).splitlines()[1].startswith("Parts: 0. Student information; 1. Column means")
+    assert outline.parts[1].label == "1. Column means"  # the tally's and the events' section: one in every language
+
+
+def test_spanish_traceback_lines_and_lists():
+    """A traceback line of a notebook cell and a list of names read as Spanish under Spanish."""
+    import traceback
+
+    from autograder.notebook.parts import and_list
+
+    frame = traceback.FrameSummary("/tmp/ipykernel_7/abc.py", 4, "forward", line="return self.fc(h)")
+    with use_language("es"):
+        assert display._frame_line(frame) == "celda, línea 4, en forward -> return self.fc(h)"
+        assert and_list(["`a`", "`b`", "`c`"]) == "`a`, `b` y `c`"
+    assert display._frame_line(frame) == "cell, line 4, in forward -> return self.fc(h)"

@@ -76,7 +76,7 @@ def test_student_mode_shows_marks_and_summary(tokens, monkeypatch):
     assert all("text/html" in o.data and events.MIME not in o.data for o in grade_outputs)
     summary_outputs = nb.cells[3].outputs
     assert [o.output_type for o in summary_outputs] == ["display_data", "display_data"]  # table, event; no Out[n]
-    assert "q1       2/4" in summary_outputs[0].data["text/plain"] and "<table>" in summary_outputs[0].data["text/html"]
+    assert "part   marks\nq1     2/4" in summary_outputs[0].data["text/plain"] and "<table>" in summary_outputs[0].data["text/html"]
     (summary,) = events.events_in_notebook(nb)
     assert summary["event"] == "summary" and (summary["earned"], summary["points"]) == (2.0, 4.0)
 

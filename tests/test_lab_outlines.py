@@ -58,6 +58,32 @@ def test_part_titles_are_the_masters_headings(lab):
             f"{lab}: no heading for part {part.label!r}"
 
 
+def spanish_headings(lab):
+    """The `## ` lines of the lab's Spanish PO translation, markdown emphasis dropped (a title is plain text)."""
+    import polib
+
+    po = polib.pofile(str(ROOT / "labs" / "i18n" / "es" / f"{lab}.po"))
+    return [line.replace("*", "") for e in po if not e.obsolete for line in e.msgstr.split("\n")
+            if line.startswith("## ")]
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_spanish_part_titles_are_the_spanish_headings(lab):
+    """Is every part's Spanish title (seqlabs' catalogue, what a Spanish notebook shows) the text of the
+    part's `## N. Título` (`## PN. Título`) heading in the lab's Spanish translation, and the lab's title
+    translated too? Titles and headings cannot drift apart in Spanish either."""
+    catalogue = OUTLINES[lab]["catalogue"]
+    spanish = catalogue.translations("es")
+    headings = spanish_headings(lab)
+    assert OUTLINES[lab]["title"] in spanish
+    for part in parts.parse(**OUTLINES[lab]).parts:
+        title = spanish.get(part.title)
+        assert title, f"{lab}: part {part.label!r} has no Spanish title in {catalogue.path('es')}"
+        numbered = [h for h in headings if re.match(rf"## [QP]?{part.number}\. {re.escape(title)}", h)]
+        assert numbered or (part.number == 0 and any(h.startswith(f"## {title}") for h in headings)), \
+            f"{lab}: no Spanish heading for part {part.number}. {title!r}"
+
+
 def defined_names(lab):
     names = set()
     for source in code_cells(lab):

@@ -3,6 +3,10 @@
     from autograder.core.messages import _
     text = _("{earned}/{points} marks").format(earned=..., points=...)
 
+A ``Catalogue(domain, locale_dir)`` is one gettext domain; ``_`` reads the
+autograder's (``AUTOGRADER``), and the course library reads its own
+(``seqlabs.messages``) through the same class, in the same language.
+
 The language is the *notebook's*, never the machine's locale (``LANG``,
 ``LC_ALL`` and ``LANGUAGE`` are never read), found in this order:
 
@@ -32,6 +36,7 @@ import json
 import os
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -43,26 +48,63 @@ DOMAIN = "autograder"
 _forced: ContextVar[str | None] = ContextVar("autograder_language", default=None)
 
 
-def catalogue_path(language: str) -> Path:
-    """``autograder/locale/<language>/LC_MESSAGES/autograder.po``."""
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+@dataclass(frozen=True)
+class Catalogue:
+    """One gettext domain: ``<locale_dir>/<language>/LC_MESSAGES/<domain>.po``, read in the notebook's language.
 
+    The autograder's own messages are ``AUTOGRADER``; the course library keeps its own (``seqlabs``: its
+    printed messages and the labs' part titles, ``seqlabs/messages.py``) so that each package ships the
+    words it writes, and both follow the same language (``current_language``).
+    """
 
-def available() -> list[str]:
-    """The languages with a message catalogue, English first."""
-    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return [DEFAULT] + [lang for lang in found if lang != DEFAULT]
+    domain: str
+    locale_dir: Path
+
+    def path(self, language: str) -> Path:
+        return Path(self.locale_dir) / language / "LC_MESSAGES" / f"{self.domain}.po"
+
+    def available(self) -> list[str]:
+        """The languages with a catalogue, English first."""
+        found = sorted(p.parent.parent.name for p in Path(self.locale_dir).glob(f"*/LC_MESSAGES/{self.domain}.po"))
+        return [DEFAULT] + [lang for lang in found if lang != DEFAULT]
+
+    def translations(self, language: str) -> dict[str, str]:
+        """msgid -> msgstr of the translated, non-fuzzy entries of ``language``'s catalogue ({} for English)."""
+        return {} if language == DEFAULT else _read(str(self.path(language)))
+
+    def gettext(self, message: str) -> str:
+        """``message`` (an English msgid) in the current language; itself when there is no translation."""
+        language = current_language()
+        if language == DEFAULT:
+            return message
+        return self.translations(language).get(message) or message
 
 
 @functools.lru_cache(maxsize=None)
-def translations(language: str) -> dict[str, str]:
-    """msgid -> msgstr of the translated, non-fuzzy entries of ``language``'s catalogue ({} for English)."""
-    path = catalogue_path(language)
-    if language == DEFAULT or not path.is_file():
+def _read(path: str) -> dict[str, str]:
+    if not os.path.isfile(path):
         return {}
     import polib
 
-    return {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and not e.fuzzy and not e.obsolete}
+    return {e.msgid: e.msgstr for e in polib.pofile(path) if e.msgstr and not e.fuzzy and not e.obsolete}
+
+
+AUTOGRADER = Catalogue(DOMAIN, LOCALE_DIR)
+
+
+def catalogue_path(language: str) -> Path:
+    """``autograder/locale/<language>/LC_MESSAGES/autograder.po``."""
+    return AUTOGRADER.path(language)
+
+
+def available() -> list[str]:
+    """The languages with a message catalogue of the autograder, English first."""
+    return AUTOGRADER.available()
+
+
+def translations(language: str) -> dict[str, str]:
+    """msgid -> msgstr of the autograder's translated, non-fuzzy entries in ``language`` ({} for English)."""
+    return AUTOGRADER.translations(language)
 
 
 def notebook_language(nb: object) -> str:
@@ -123,10 +165,7 @@ def use_language(language: str | None) -> Iterator[None]:
 
 def _(message: str) -> str:
     """``message`` (an English msgid) in the current language; itself when there is no translation."""
-    language = current_language()
-    if language == DEFAULT:
-        return message
-    return translations(language).get(message) or message
+    return AUTOGRADER.gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: float) -> str:

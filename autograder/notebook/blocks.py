@@ -29,7 +29,7 @@ from autograder.notebook import display, tally
 from autograder.notebook import parts as lab_parts
 from autograder.core import events
 from autograder.core.mode import current_mode, under_nbgrader
-from autograder.core.messages import _
+from autograder.core.messages import Catalogue, _
 
 
 def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
@@ -47,14 +47,18 @@ def init(lab: str, tokens: Mapping[str, str] | None = None) -> None:
     tally.TALLY.set_lab(lab, tokens)
 
 
-def outline(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0) -> None:
+def outline(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0,
+            catalogue: Catalogue | None = None) -> None:
     """Declare the lab's title and parts (``seqlabs.settings.outlines.OUTLINES[lab]``) and show what a
     student needs to know about the marks.
 
     Called by the setup cell. The summary then adds marks up by part, and a
     missing name says which part defines it (``autograder.notebook.parts``).
+    ``catalogue`` translates the titles into the notebook's language when they
+    are shown (``seqlabs.messages.CATALOGUE``; the setup cell's code is the same
+    in every language).
     """
-    tally.TALLY.outline = lab_parts.parse(title, parts, hand_graded)
+    tally.TALLY.outline = lab_parts.parse(title, parts, hand_graded, catalogue)
     text = display.outline_text(tally.TALLY.outline)
     display.show(text, display.outline_html(tally.TALLY.outline))
 
@@ -77,7 +81,7 @@ def require(*names: str) -> None:
     namespace = sys._getframe(1).f_globals
     missing = [n for n in names if n not in namespace]
     if missing:
-        subject = "this block" if tally.current_block() is not None else "this cell"
+        subject = _("this block") if tally.current_block() is not None else _("this cell")
         raise Missing(lab_parts.missing_message(missing, tally.TALLY.outline, subject=subject))
 
 
@@ -239,7 +243,9 @@ def summary() -> dict[str, Any]:
     executed notebook; the grader ignores it (it judges from reports).
     """
     result = Summary(tally.TALLY.as_dict(), mode=current_mode())
-    display.show(display.summary_text(result), display.summary_html(result))
+    outline = tally.TALLY.outline
+    shown = outline.shown(result) if outline else result  # the titles in the notebook's language, on screen only
+    display.show(display.summary_text(shown), display.summary_html(shown))
     events.emit({"event": "summary", **result})
     return result
 

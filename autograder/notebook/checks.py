@@ -72,15 +72,20 @@ def check_shape(check_id: str, value: Any) -> None:
     """
     _check_id(check_id)
     if not hasattr(value, "shape"):
-        raise AssertionError(f"{check_id}: expected a tensor or an array, got {type(value).__name__}")
+        raise AssertionError(f"{check_id}: " + _("expected a tensor or an array, got {type}").format(
+            type=type(value).__name__))
     shape = [int(n) for n in value.shape]
     if current_mode() == "student" and tally.TALLY.lab is not None and check_id in tally.TALLY.tokens:
         token = tally.TALLY.tokens[check_id]
         if not tokens.verify(shape, token):
             want = tokens.token_shape(token)
-            dims = (f", {len(shape)} dimensions; the expected shape has {want[0]}" if want and want[0] != len(shape)
-                    else "; the expected shape differs in at least one dimension")
-            raise AssertionError(f"{check_id}: your tensor has shape {tuple(shape)}{dims}")
+            if want and want[0] != len(shape):
+                why = _("your tensor has shape {shape}, {dims} dimensions; the expected shape has {want}").format(
+                    shape=tuple(shape), dims=len(shape), want=want[0])
+            else:
+                why = _("your tensor has shape {shape}; the expected shape differs in at least one dimension").format(
+                    shape=tuple(shape))
+            raise AssertionError(f"{check_id}: {why}")
     check(check_id, shape)
 
 

@@ -57,10 +57,10 @@ def _frame_line(f: traceback.FrameSummary) -> str:
     """``cell, line 4, in forward -> return self.fc(h)``; an installed file by its path in the installation
     (``torch/nn/modules/rnn.py``), any other by its name."""
     path = f.filename.replace(os.sep, "/")
-    where = ("cell" if _is_cell(f.filename) else path.split("site-packages/", 1)[1] if "site-packages/" in path
+    where = (_("cell") if _is_cell(f.filename) else path.split("site-packages/", 1)[1] if "site-packages/" in path
              else os.path.basename(path))
     code = f" -> {f.line.strip()}" if f.line else ""
-    return f"{where}, line {f.lineno}, in {f.name}{code}"
+    return _("{where}, line {line}, in {function}").format(where=where, line=f.lineno, function=f.name) + code
 
 
 def raised_by_autograder(exc: BaseException) -> bool:
@@ -117,7 +117,10 @@ def hidden_summary(tally: dict[str, Any]) -> str:
 def hand_graded_line(tally: dict[str, Any]) -> str:
     """"Not in this total: 8 marks for the written answers, graded by hand." (empty when there are none)."""
     points = tally.get("hand_graded") or 0
-    return f"Not in this total: {fmt_points(points)} marks for the written answers, graded by hand." if points else ""
+    if not points:
+        return ""
+    return _("Not in this total: {points} marks for the written answers, graded by hand.").format(
+        points=fmt_points(points))
 
 
 def summary_text(tally: dict[str, Any]) -> str:
@@ -156,12 +159,14 @@ def summary_html(tally: dict[str, Any]) -> str:
 
 
 def outline_text(outline: Any) -> str:
-    """What the setup cell shows: the lab, its parts, and how marks work."""
-    lines = [outline.title, "Parts: " + "; ".join(p.label for p in outline.parts if p.blocks) + "."]
-    lines.append("How marks work: each test cell shows ✓ or ✘ and the marks of each of its blocks; running a cell "
-                 "again replaces its marks. The summary at the end adds them up by part.")
+    """What the setup cell shows: the lab, its parts, and how marks work (titles in the notebook's language)."""
+    lines = [outline.shown_title,
+             _("Parts: {parts}.").format(parts="; ".join(p.shown_label for p in outline.parts if p.blocks))]
+    lines.append(_("How marks work: each test cell shows ✓ or ✘ and the marks of each of its blocks; running a cell "
+                   "again replaces its marks. The summary at the end adds them up by part."))
     if outline.hand_graded:
-        lines.append(f"{fmt_points(outline.hand_graded)} more marks are for the written answers, graded by hand.")
+        lines.append(_("{points} more marks are for the written answers, graded by hand.").format(
+            points=fmt_points(outline.hand_graded)))
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 Each lab declares its parts in one place (``seqlabs/settings/outlines.py``,
 ``OUTLINES[lab]["parts"]``), as plain data so that ``seqlabs`` needs nothing
-from here and a message catalogue can translate the titles::
+from here and a message catalogue can translate the titles (``catalogue``:
+the titles stay English here and are shown in the notebook's language)::
 
     "parts": (
         {"number": 1, "title": "From NumPy to PyTorch",
@@ -23,8 +24,14 @@ that finds one of those names undefined says which part it comes from
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from autograder.core.messages import Catalogue, _
+
+
+def _same(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True)
@@ -36,11 +43,23 @@ class Part:
     blocks: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     uses: tuple[int, ...] = ()  # earlier parts whose results this part's given cells compare with or inspect
+    # The title in the notebook's language (the lab's catalogue, read when shown): not part of the part's identity.
+    translate: Callable[[str], str] = field(default=_same, compare=False, repr=False)
+
+    @property
+    def shown_title(self) -> str:
+        """The title as the student reads it: ``title`` (English, the msgid) in the notebook's language."""
+        return self.translate(self.title)
 
     @property
     def label(self) -> str:
-        """``"2. The encoder"``: how the summary and the messages name the part."""
+        """``"2. The encoder"``: the part's section in the tally and in the events (the same in every language)."""
         return f"{self.number}. {self.title}"
+
+    @property
+    def shown_label(self) -> str:
+        """``"2. El codificador"``: how the outline and the summary name the part to the student."""
+        return f"{self.number}. {self.shown_title}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,20 @@ class Outline:
     title: str
     parts: tuple[Part, ...]
     hand_graded: float = 0.0
+    catalogue: Catalogue | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def shown_title(self) -> str:
+        """The lab's title in the notebook's language (its catalogue's translation; English without one)."""
+        return self.catalogue.gettext(self.title) if self.catalogue else self.title
+
+    def shown(self, summary: Mapping[str, Any]) -> dict[str, Any]:
+        """A summary (``Tally.as_dict()``) as the student reads it: the lab's and the parts' titles in the
+        notebook's language. The summary itself (the event, the returned dict) keeps the English ones, so that
+        it is the same in every language."""
+        names = {p.label: p.shown_label for p in self.parts}
+        return {**summary, "title": self.shown_title,
+                "sections": {names.get(n, n): s for n, s in summary.get("sections", {}).items()}}
 
     def part_of_block(self, block_id: str) -> Part | None:
         return next((p for p in self.parts if block_id in p.blocks), None)
@@ -58,8 +91,16 @@ class Outline:
         return next((p for p in self.parts if name in p.names), None)
 
 
-def parse(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0) -> Outline:
-    """The ``Outline`` of a declaration; ``TypeError``/``ValueError`` naming what is wrong with it."""
+def parse(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0,
+          catalogue: Catalogue | None = None) -> Outline:
+    """The ``Outline`` of a declaration; ``TypeError``/``ValueError`` naming what is wrong with it.
+
+    ``catalogue``: where the titles' translations are (``seqlabs.messages.CATALOGUE``); the titles stay
+    English in the outline and are translated each time they are shown, in the notebook's language.
+    """
+    if catalogue is not None and not isinstance(catalogue, Catalogue):
+        raise TypeError(f"outline(catalogue=...): an autograder.core.messages.Catalogue, got {catalogue!r}")
+    translate = catalogue.gettext if catalogue is not None else _same
     if not isinstance(title, str) or not title:
         raise TypeError(f"outline(title): a non-empty string, got {title!r}")
     if isinstance(hand_graded, bool) or not isinstance(hand_graded, (int, float)) or hand_graded < 0:
@@ -74,14 +115,14 @@ def parse(title: str, parts: Sequence[Mapping[str, Any]], hand_graded: float = 0
         if not all(isinstance(u, int) for u in uses):
             raise TypeError(f"outline(parts=...): uses is a tuple of part numbers, got {uses!r}")
         part = Part(entry["number"], entry["title"], _names(entry.get("blocks", ())), _names(entry.get("names", ())),
-                    uses)
+                    uses, translate)
         for block in part.blocks:
             if block in seen_blocks:
                 raise ValueError(f"outline(parts=...): block {block!r} is in part {seen_blocks[block]} and in part "
                                  f"{part.number}; a block belongs to one part")
             seen_blocks[block] = part.number
         parsed.append(part)
-    return Outline(title, tuple(parsed), float(hand_graded))
+    return Outline(title, tuple(parsed), float(hand_graded), catalogue)
 
 
 def _names(values: Iterable[str]) -> tuple[str, ...]:
@@ -91,17 +132,22 @@ def _names(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def and_list(items: Sequence[str]) -> str:
-    """``"X"``, ``"X and Y"``, ``"X, Y and Z"``."""
+    """``"X"``, ``"X and Y"``, ``"X, Y and Z"`` (``"X, Y y Z"``)."""
     items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) == 1:
+        return items[0]
+    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
 
 
-def missing_message(missing: Sequence[str], outline: Outline | None, *, subject: str = "this block") -> str:
+def missing_message(missing: Sequence[str], outline: Outline | None, *, subject: str | None = None) -> str:
     """Why a cell stops: which names are not defined and which part each comes from.
 
     ``"this block uses your `encoder` from part 2 (The encoder), which is not
     defined: run that part's cells first; if one of them stopped with an error,
-    fix that error there"``.
+    fix that error there"``. ``subject``: ``_("this block")`` (the default) or
+    ``_("this cell")``, already in the notebook's language. One msgid per
+    grammatical number, so that a language can agree ("no está definido" /
+    "no están definidos", "tu"/"tus").
     """
     by_part: dict[Part | None, list[str]] = {}
     for name in missing:
@@ -109,10 +155,17 @@ def missing_message(missing: Sequence[str], outline: Outline | None, *, subject:
     pieces = []
     for part, names in by_part.items():
         quoted = and_list([f"`{n}`" for n in names])
-        pieces.append(f"your {quoted} from part {part.number} ({part.title})" if part else quoted)
-    verb = "is" if len(missing) == 1 else "are"
+        if part is None:
+            pieces.append(quoted)
+            continue
+        template = (_("your {name} from part {number} ({title})") if len(names) == 1
+                    else _("your {names} from part {number} ({title})"))
+        pieces.append(template.format(name=quoted, names=quoted, number=part.number, title=part.shown_title))
     known = [p for p in by_part if p is not None]
-    where = ("that part's cells" if len(known) == 1 and None not in by_part
-             else "those parts' cells" if None not in by_part else "the cells above")
-    return (f"{subject} uses {and_list(pieces)}, which {verb} not defined: run {where} first; "
-            f"if one of them stopped with an error, fix that error there")
+    where = (_("that part's cells") if len(known) == 1 and None not in by_part
+             else _("those parts' cells") if None not in by_part else _("the cells above"))
+    template = (_("{subject} uses {pieces}, which is not defined: run {where} first; if one of them stopped with "
+                  "an error, fix that error there") if len(missing) == 1
+                else _("{subject} uses {pieces}, which are not defined: run {where} first; if one of them stopped "
+                       "with an error, fix that error there"))
+    return template.format(subject=subject or _("this block"), pieces=and_list(pieces), where=where)

@@ -1,5 +1,6 @@
 """A Spanish release in JupyterLab: the kernel finds the notebook's language through its Jupyter session (no
-code cell differs from the English release), so the ✘/✓ lines and the summary on the page are Spanish."""
+code cell differs from the English release), so the ✘/✓ lines, the setup cell's outline and the summary on the
+page are Spanish, with the parts' Spanish titles."""
 from __future__ import annotations
 
 import re
@@ -41,7 +42,13 @@ def test_spanish_release_speaks_spanish(page, jupyter, tmp_path):
         assert (mark, earned, worth) == ("✘", 0.0, points[name]), text
     summary = nbpage.page.locator(".jp-OutputArea-output .seqlabs-autograder-summary").first.inner_text()
     total = sum(points[n] for n in shown)
-    assert f"{LAB}: 0/{total:g} puntos" in summary and "sección" in summary and "marks" not in summary, summary
+    # The lab's and the parts' titles in Spanish (seqlabs' catalogue), though the setup cell passes the English.
+    assert f"Laboratorio 0: un laboratorio de ejemplo: 0/{total:g} puntos" in summary, summary
+    assert "parte" in summary and "1. Medias por columna" in summary and "marks" not in summary, summary
+    assert "Column means" not in summary and "No incluidos en este total: 2 puntos" in summary, summary
+    outline = nbpage.page.locator(".jp-OutputArea-output .seqlabs-autograder-outline").first.inner_text()
+    assert "Partes: 0. Datos del estudiante; 1. Medias por columna;" in outline and "Cómo funcionan" in outline, \
+        outline
 
     code, test = nbpage.code_cell_with("def column_means"), nbpage.code_cell_with('marks("q1_means"')
     type_answer(nbpage, code, ("def column_means(x): return x.mean(axis=0)",))

@@ -16,10 +16,16 @@ setup cell. Each part lists, as plain strings:
   with or look inside; a part's given cells read no other part's results, so
   each part runs on its own.
 
+``catalogue``: where the titles' translations are (``seqlabs/locale/<lang>/LC_MESSAGES/seqlabs.po``):
+the titles here are English msgids, shown in the notebook's language; each Spanish title is the Spanish
+heading of its part (``tests/test_lab_outlines.py``).
+
 ``hand_graded`` is the points of the written answers, which no check sees
 (equal to the key's ``manual`` points: the same test).
 """
 from __future__ import annotations
+
+from seqlabs.messages import CATALOGUE
 
 STUDENT_INFO = {"number": 0, "title": "Student information", "blocks": ("student_info",),
                 "names": ("STUDENT_IDS", "SIGNATURES")}
@@ -27,6 +33,7 @@ STUDENT_INFO = {"number": 0, "title": "Student information", "blocks": ("student
 OUTLINES = {
     "lab0_example": {
         "title": "Lab 0: an example lab",
+        "catalogue": CATALOGUE,
         "hand_graded": 2,
         "parts": (
             STUDENT_INFO,
@@ -40,6 +47,7 @@ OUTLINES = {
     },
     "lab1_rnn_lstm_numpy": {
         "title": "Lab 1: recurrent neural networks from scratch, RNN and LSTM in NumPy",
+        "catalogue": CATALOGUE,
         "hand_graded": 6,
         "parts": (
             STUDENT_INFO,
@@ -64,6 +72,7 @@ OUTLINES = {
     },
     "lab2_pytorch_lstm": {
         "title": "Lab 2: LSTMs in PyTorch",
+        "catalogue": CATALOGUE,
         "hand_graded": 8,
         "parts": (
             STUDENT_INFO,
@@ -83,6 +92,7 @@ OUTLINES = {
     },
     "lab3_word2vec": {
         "title": "Lab 3: Word2Vec, from a full softmax to negative sampling",
+        "catalogue": CATALOGUE,
         "hand_graded": 6,
         "parts": (
             STUDENT_INFO,
@@ -103,6 +113,7 @@ OUTLINES = {
     },
     "lab4_seq2seq": {
         "title": "Lab 4: sequence to sequence learning, German to English",
+        "catalogue": CATALOGUE,
         "hand_graded": 6,
         "parts": (
             STUDENT_INFO,
@@ -124,6 +135,7 @@ OUTLINES = {
     },
     "lab5_attention": {
         "title": "Lab 5: attention, Bahdanau's alignment and the bridge to the Transformer",
+        "catalogue": CATALOGUE,
         "hand_graded": 8,
         "parts": (
             STUDENT_INFO,
@@ -152,6 +164,7 @@ OUTLINES = {
     },
     "lab6_transformer": {
         "title": "Lab 6: the Transformer, from positions to beam search",
+        "catalogue": CATALOGUE,
         "hand_graded": 10,
         "parts": (
             STUDENT_INFO,
