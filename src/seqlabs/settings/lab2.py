@@ -4,8 +4,9 @@
 them for ``fast`` (CI: the whole notebook in under a minute on two CPU cores)
 and ``full`` (longer training, longer adding sequences).
 
-Part 1 uses lab 1's data sizes per profile (so the loss curves of the two labs
-can be laid side by side). The course trains with Adam at 3e-4 on one
+Part 1 uses lab 1's data sizes in ``class`` and ``full`` (so the loss curves of
+the two labs can be laid side by side); its ``fast`` is smaller (200 sequences,
+n up to 11), where lab 1's ``fast`` runs lab 1's ``class`` workload. The course trains with Adam at 3e-4 on one
 sequence per step; here a step sees ``lm_batch_size`` sequences, so the step
 size is larger.
 
