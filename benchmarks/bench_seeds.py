@@ -14,10 +14,13 @@ trained values (``check_below`` / ``check_above`` / ``check_agreement``) are
 printed beside their bounds for the profile, with the blocks the committed key
 fails. Exact checks that fail name a check whose value depends on the seed or
 the profile (it should not: see docs/benchmarks.md, "Correct models over seeds").
+``--broken NAME`` plants entry NAME of the lab's catalogue (``tests/labs/labN_broken.py``)
+as well: the broken model over the same seeds, for the other side of a bound.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
@@ -47,13 +50,18 @@ def main() -> int:
     parser.add_argument("profile", choices=["fast", "class", "full"])
     parser.add_argument("seeds", nargs="+", type=int)
     parser.add_argument("--skip", nargs="*", default=(), help="cells (grade_ids) not to run: ungraded ones only")
+    parser.add_argument("--broken", help="a catalogue entry of tests/labs/labN_broken.py to plant as well")
     args = parser.parse_args()
+    planted = ()
+    if args.broken:
+        catalogue = importlib.import_module(f"{args.lab.split('_')[0]}_broken")
+        planted = tuple(catalogue.BROKEN[args.broken][0])
     checks = trained_checks(args.lab)
     gid, call = next((g, m.group(0)) for g, s in code_cells(args.lab) for m in [SETTINGS_CALL.search(s)] if m)
     all_passed = True
     for seed in args.seeds:
         start = time.perf_counter()
-        run = run_master(args.lab, profile=args.profile, bugs=(Bug(gid, call, f"{call[:-1]}, seed={seed})"),),
+        run = run_master(args.lab, profile=args.profile, bugs=(Bug(gid, call, f"{call[:-1]}, seed={seed})"),) + planted,
                          skip=tuple(args.skip))
         shown = []
         for cid, entry in checks.items():
@@ -66,7 +74,7 @@ def main() -> int:
                 value, bound = float(run.values[cid]), resolve_bound(entry["bound"], profile=args.profile)
             shown.append(f"{cid} {value:.4g} ({SIGN[entry['kind']]} {bound:g})")
         failed = sorted(run.failed())
-        all_passed &= not failed
+        all_passed &= bool(planted) or not failed
         print(f"seed {seed}: failed {failed or 'nothing'} in {time.perf_counter() - start:.0f} s; " + "; ".join(shown),
               flush=True)
     return 0 if all_passed else 1
