@@ -112,7 +112,7 @@ def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None
 
 
 def _empty_blocks(lab: Lab, why: str) -> dict[str, dict[str, Any]]:
-    judged = judge_events(lab.key, [], profile=lab.profile)
+    judged = judge_events(lab.key, [], profile=lab.profile, data_dir=lab.conditions.data_dir)
     out = {}
     for block_id, judgement in judged.items():
         out[block_id] = _block_dict(lab, judgement)
@@ -202,7 +202,7 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
     timings["kernel_start_s"], timings["run_s"] = run.kernel_start_s, run.run_s
 
     t0 = time.perf_counter()
-    judged = judge_events(lab.key, run.events, profile=lab.profile)
+    judged = judge_events(lab.key, run.events, profile=lab.profile, data_dir=lab.conditions.data_dir)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
     held = holds.holds(lab.key, run)
     holds.apply(blocks, held)
