@@ -37,7 +37,7 @@ from seqlabs.profiles import PROFILES, check_profile, current_profile, data_dir
 
 T = TypeVar("T")
 
-__all__ = ["for_profile", "PROFILES"]
+__all__ = ["for_profile", "on_data", "PROFILES"]
 
 
 def for_profile(cls: type[T], profile: str | None = None, **overrides: Any) -> T:
@@ -64,3 +64,21 @@ def for_profile(cls: type[T], profile: str | None = None, **overrides: Any) -> T
     if bad:
         raise ValueError(f"{cls.__name__} has no field(s) {bad}; its fields are {sorted(fields)}")
     return cls(**values)
+
+
+def on_data(thresholds: dict[str, dict], profile: str, data: str, bounds: dict[str, float]) -> dict[str, dict]:
+    """``thresholds`` (bounds by check, then by profile) with ``profile``'s bound of each check in ``bounds``
+    made a bound by data: ``{data: bounds[check], "embedded": the bound it had}``.
+
+    How a lab gives its ``class`` bounds on Multi30k beside those of the embedded
+    corpus (``autograder.mode.resolve_bound`` picks one by the data the run reads)::
+
+        THRESHOLDS = on_data(THRESHOLDS, "class", "multi30k", {"attention_test_bleu": 18.0})
+    """
+    unknown = sorted(set(bounds) - set(thresholds))
+    if unknown:
+        raise ValueError(f"no threshold(s) {unknown} to give a bound on {data}; thresholds: {sorted(thresholds)}")
+    out = {check: dict(by_profile) for check, by_profile in thresholds.items()}
+    for check, bound in bounds.items():
+        out[check][profile] = {data: bound, "embedded": thresholds[check][profile]}
+    return out
