@@ -85,7 +85,8 @@ def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: s
     if kind in ("close", "equal"):
         message = verdict_token(reported_value, key_token(key_entry))
     elif kind in ("below", "above"):
-        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile, data_dir=data_dir), kind=kind,
+        bound = resolve_bound(key_entry["bound"], profile=profile, data_dir=data_dir)
+        message = verdict_bound(reported_value, bound, kind=kind,
                                 possible=key_entry.get("possible"))
     elif kind == "agreement":
         message = verdict_agreement(reported_value, values.decode(key_entry["target"]),

@@ -65,7 +65,8 @@ def main() -> int:
                 value = float(values.agreement(run.values[cid], values.decode(entry["target"])))
                 bound = resolve_bound(entry["at_least"], profile=args.profile, data_dir=args.data)
             else:
-                value, bound = float(run.values[cid]), resolve_bound(entry["bound"], profile=args.profile, data_dir=args.data)
+                value = float(run.values[cid])
+                bound = resolve_bound(entry["bound"], profile=args.profile, data_dir=args.data)
             shown.append(f"{cid} {value:.4g} ({SIGN[entry['kind']]} {bound:g})")
         failed = sorted(run.failed())
         all_passed &= not failed
