@@ -8,6 +8,11 @@ and whether that is what the catalogue expects. The bounds in
 
     python benchmarks/bench_broken_models.py --lab lab1 --profile fast class --fresh-key
 
+``--data DIR`` runs them on the real data in ``DIR`` (what ``SEQLABS_DATA``
+names: ``class`` then takes its sizes for Multi30k)::
+
+    python benchmarks/bench_broken_models.py --lab lab4 --profile class --data ../shared/data --fresh-key
+
 ``--fresh-key`` judges with a key made from the same run of the reference
 (before a rebuild); without it, with the committed ``labs/keys`` key.
 """
@@ -41,6 +46,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="run only these catalogue entries (and the reference)")
     parser.add_argument("--fresh-key", action="store_true",
                         help="judge with a key made from this run of the reference, not the committed key")
+    parser.add_argument("--data", default=None, help="a real-data folder (what SEQLABS_DATA names); default: embedded")
     args = parser.parse_args()
     catalogue = importlib.import_module(CATALOGUES[args.lab])
     print(f"load {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores")
@@ -54,14 +60,14 @@ def main() -> int:
                 continue
             cpu, wall = cpu_seconds(), time.perf_counter()
             if name == "reference":
-                run = run_master(catalogue.LAB, profile=profile, key=key)
+                run = run_master(catalogue.LAB, profile=profile, key=key, data_dir=args.data)
                 reference_namespace = run.values["__namespace__"]
             else:  # only the cells the bug can change, from the reference's namespace (catalogue.plan)
-                run = run_master(catalogue.LAB, profile=profile, bugs=bugs, key=key,
+                run = run_master(catalogue.LAB, profile=profile, bugs=bugs, key=key, data_dir=args.data,
                                  namespace=reference_namespace, **catalogue.plan(name))
             if name == "reference" and args.fresh_key:
                 key = key_from_events(catalogue.LAB, run.values["__events__"])
-                run.judged = judge_emitted(key, run.values["__events__"], profile=profile)
+                run.judged = judge_emitted(key, run.values["__events__"], profile=profile, data_dir=args.data)
             trained = catalogue.trained_values(run)
             failed = run.failed()
             as_expected = failed - may_fail == expected - may_fail

@@ -3,6 +3,7 @@
     python benchmarks/bench_seeds.py lab4_seq2seq fast 1234 1 2 3 4 5 6 7
     python benchmarks/bench_seeds.py lab2_pytorch_lstm class 42 1 2
     python benchmarks/bench_seeds.py lab6_transformer fast 1234 1 2 --skip positions_plot compare heatmaps
+    python benchmarks/bench_seeds.py lab5_attention class 1234 1 --data ../shared/data   # on Multi30k
 
 A bound taken from one run of the reference says little about a correct model
 on another CPU: its last bits differ, training takes another path, and the
@@ -51,6 +52,7 @@ def main() -> int:
     parser.add_argument("seeds", nargs="+", type=int)
     parser.add_argument("--skip", nargs="*", default=(), help="cells (grade_ids) not to run: ungraded ones only")
     parser.add_argument("--broken", help="a catalogue entry of tests/labs/labN_broken.py to plant as well")
+    parser.add_argument("--data", default=None, help="a real-data folder (what SEQLABS_DATA names); default: embedded")
     args = parser.parse_args()
     planted = ()
     if args.broken:
@@ -60,22 +62,24 @@ def main() -> int:
     gid, call = next((g, m.group(0)) for g, s in code_cells(args.lab) for m in [SETTINGS_CALL.search(s)] if m)
     all_passed = True
     for seed in args.seeds:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         run = run_master(args.lab, profile=args.profile, bugs=(Bug(gid, call, f"{call[:-1]}, seed={seed})"),) + planted,
-                         skip=tuple(args.skip))
+                         skip=tuple(args.skip), data_dir=args.data)
         shown = []
         for cid, entry in checks.items():
             if cid not in run.values:
                 continue
             if entry["kind"] == "agreement":
                 value = float(values.agreement(run.values[cid], values.decode(entry["target"])))
-                bound = resolve_bound(entry["at_least"], profile=args.profile)
+                bound = resolve_bound(entry["at_least"], profile=args.profile, data_dir=args.data)
             else:
-                value, bound = float(run.values[cid]), resolve_bound(entry["bound"], profile=args.profile)
+                value = float(run.values[cid])
+                bound = resolve_bound(entry["bound"], profile=args.profile, data_dir=args.data)
             shown.append(f"{cid} {value:.4g} ({SIGN[entry['kind']]} {bound:g})")
         failed = sorted(run.failed())
         all_passed &= bool(planted) or not failed
-        print(f"seed {seed}: failed {failed or 'nothing'} in {time.perf_counter() - start:.0f} s; " + "; ".join(shown),
+        print(f"seed {seed}: failed {failed or 'nothing'} in {time.perf_counter() - start:.0f} s "
+              f"({time.process_time() - cpu:.0f} s CPU); " + "; ".join(shown),
               flush=True)
     return 0 if all_passed else 1
 

@@ -169,3 +169,36 @@ def test_lab1_graded_in_the_class_profile(tmp_path):
     assert run.ok, run.error
     points = sum(b["points"] for b in json.loads(report.written[0].read_text())["blocks"].values())
     assert scores(run) == {"solution": (points, points, "graded"), "release": (0, points, "graded")}
+
+
+# The example's loss bound, and the same bound by data for class: a run on a data folder holding multi30k/
+# is held to 0.15 (the master's loss passes), a run on embedded data to 1e-9 (nothing passes).
+LOSS_BOUND = 'bound={"fast": 0.2, "class": 0.15, "full": 0.15}'
+LOSS_BOUND_BY_DATA = 'bound={"fast": 0.2, "class": {"multi30k": 0.15, "embedded": 1e-9}, "full": 0.15}'
+
+
+def test_a_bound_by_data_is_resolved_on_the_conditions_data(tmp_path):
+    """Issue 28: with a class bound by data, is a key built on a data folder holding multi30k/ judged with the
+    multi30k bound in the build, the kernel and the grader (solution full, release zero), while the same master
+    built on the embedded data fails its own check there (the embedded bound)?"""
+    root = copy_labs(tmp_path / "root", labs=[EXAMPLE_LAB])
+    master = root / "labs" / "source" / f"{EXAMPLE_LAB}.ipynb"
+    text = master.read_text()
+    assert text.count(LOSS_BOUND.replace('"', '\\"')) == 1, "the example's loss bound changed"
+    master.write_text(text.replace(LOSS_BOUND.replace('"', '\\"'), LOSS_BOUND_BY_DATA.replace('"', '\\"')))
+    data = tmp_path / "my data" / "data"
+    (data / "multi30k").mkdir(parents=True)
+    (data / "multi30k" / "README").write_text("stands for the real data: the example lab reads none of it\n")
+    quiet = dict(root=root, log=lambda _: None)
+    assert build_labs(labs=[EXAMPLE_LAB], **quiet).ok  # the default key (fast): the release's tokens
+    on_data = Conditions.of(profile="class", data_dir=data)
+    report = build_labs(labs=[EXAMPLE_LAB], conditions=on_data, **quiet)
+    assert report.ok, report.errors  # the build's own runs: the master, its solution summary, the release
+    key = json.loads(report.written[0].read_text())
+    assert key["checks"]["q4_loss.final"]["bound"]["class"] == {"multi30k": 0.15, "embedded": 1e-9}
+    run = grade_built(root, EXAMPLE_LAB, tmp_path / "out", conditions=on_data)
+    assert run.ok, run.error
+    points = sum(b["points"] for b in key["blocks"].values())
+    assert scores(run) == {"solution": (points, points, "graded"), "release": (0, points, "graded")}
+    embedded = build_labs(labs=[EXAMPLE_LAB], conditions=Conditions.of(profile="class"), **quiet)
+    assert not embedded.ok and "the master's own value fails check 'q4_loss.final'" in str(embedded.errors)

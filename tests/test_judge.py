@@ -193,6 +193,29 @@ def test_agreement_threshold_by_profile_is_judged_for_the_grading_profile():
     assert judge_check(entry, seven_of_ten, profile="class") == (False, "0.70 of positions agree, need at least 0.90")
 
 
+def test_bounds_by_data_are_judged_on_the_grading_conditions_folder(tmp_path, monkeypatch):
+    """Is a bound by data resolved on the data folder the grader names (its conditions'), never on the
+    SEQLABS_DATA of the process that judges, and an agreement threshold by data alike?"""
+    real = tmp_path / "data"
+    (real / "multi30k").mkdir(parents=True)
+    entry = {"kind": "below", "bound": {"fast": 2.0, "class": {"multi30k": 3.7, "embedded": 0.3}}}
+    monkeypatch.setenv("SEQLABS_DATA", str(real))  # the judging process's own setting counts for nothing
+    assert judge_check(entry, 3.5, profile="class", data_dir=real) == (True, "ok")
+    assert judge_check(entry, 3.5, profile="class") == (False, "3.5 is not below 0.3")
+    assert judge_check(entry, 3.5, profile="class", data_dir=tmp_path) == (False, "3.5 is not below 0.3")
+    target = np.arange(10)
+    agree = {"kind": "agreement", "target": values.encode(target), "at_least": {"class": {"multi30k": 0.6,
+                                                                                          "embedded": 0.9}}}
+    seven_of_ten = np.where(np.arange(10) < 3, -1, target)
+    assert judge_check(agree, seven_of_ten, profile="class", data_dir=real)[0]
+    assert not judge_check(agree, seven_of_ten, profile="class", data_dir=None)[0]
+    key = {"blocks": {"b": {"points": 1, "checks": ["b.loss"]}}, "checks": {"b.loss": entry}}
+    got = [{"event": "block", "block": "b", "error": None},
+           {"event": "report", "check": "b.loss", "value": values.encode(3.5)}]
+    assert judge_events(key, got, profile="class", data_dir=real)["b"].earned == 1
+    assert judge_events(key, got, profile="class", data_dir=None)["b"].earned == 0
+
+
 # ------------------------------------------------------------ rule 2 on many values
 
 FLOATS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)

@@ -60,6 +60,47 @@ def test_resolve_bound(monkeypatch):
         mode.resolve_bound("0.5")
 
 
+def test_resolve_bound_by_data(monkeypatch, tmp_path):
+    """Is a profile's bound by data resolved for the data folder the run reads (the kernel's own, or the one given)?"""
+    real = tmp_path / "data"
+    (real / "multi30k").mkdir(parents=True)
+    other = tmp_path / "other"
+    (other / "wikitext-2").mkdir(parents=True)
+    bound = {"fast": 2.0, "class": {"multi30k": 3.7, "embedded": 0.3}}
+    monkeypatch.delenv("SEQLABS_DATA", raising=False)
+    assert mode.resolve_bound(bound, profile="class") == 0.3  # the kernel's data: none
+    monkeypatch.setenv("SEQLABS_DATA", str(real))
+    assert mode.resolve_bound(bound, profile="class") == 3.7  # the kernel's data: multi30k
+    assert mode.resolve_bound(bound, profile="fast") == 2.0   # a profile without a dict by data
+    # what the judge passes: its grading conditions' folder, whatever this process's SEQLABS_DATA says
+    assert mode.resolve_bound(bound, profile="class", data_dir=None) == 0.3
+    assert mode.resolve_bound(bound, profile="class", data_dir=other) == 0.3  # a folder without multi30k/
+    monkeypatch.setenv("SEQLABS_DATA", "")
+    assert mode.resolve_bound(bound, profile="class", data_dir=real) == 3.7
+    # the first data set of the dict that the folder holds: the order the lab prefers them in
+    both = tmp_path / "both"
+    for name in ("multi30k", "wikitext-2"):
+        (both / name).mkdir(parents=True)
+    assert mode.data_in_use({"wikitext-2": 1, "multi30k": 2, "embedded": 3}, both) == "wikitext-2"
+    assert mode.data_in_use({"multi30k": 2, "wikitext-2": 1, "embedded": 3}, both) == "multi30k"
+    with pytest.raises(ValueError, match="no bound for profile 'class' on embedded data.*multi30k"):
+        mode.resolve_bound({"class": {"multi30k": 3.7}}, profile="class", data_dir=None)
+
+
+def test_bound_by_data_is_validated_in_every_mode(monkeypatch):
+    """Does a check refuse a bound by data without an embedded entry, or with a non-number, before judging?"""
+    from autograder import checks
+
+    for m in ("student", "record"):
+        monkeypatch.setenv("AUTOGRADER_MODE", m)
+        with pytest.raises(ValueError, match="needs an 'embedded' entry"):
+            checks.check_below("x.loss", 1.0, {"class": {"multi30k": 3.7}})
+        with pytest.raises(TypeError, match="by data"):
+            checks.check_below("x.loss", 1.0, {"class": {"multi30k": "3.7", "embedded": 1.0}})
+        with pytest.raises(ValueError, match=r"fraction in \[0, 1\]"):
+            checks.check_agreement("x.tokens", [1], [1], at_least={"class": {"multi30k": 1.5, "embedded": 0.5}})
+
+
 def test_under_nbgrader(monkeypatch):
     """Is nbgrader's execution detected by the variable nbgrader itself sets?"""
     assert not mode.under_nbgrader()

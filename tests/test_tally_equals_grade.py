@@ -83,25 +83,56 @@ def test_token_and_key_agree_on_every_hashed_check(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 @pytest.mark.parametrize("profile", PROFILES)
-def test_bounds_and_agreement_agree_in_every_profile(lab, profile, monkeypatch):
-    """For each threshold and agreement check: does the kernel's verdict in this profile equal the judge's?"""
+@pytest.mark.parametrize("data", ["embedded", "multi30k"])
+def test_bounds_and_agreement_agree_in_every_profile(lab, profile, data, monkeypatch, tmp_path):
+    """For each threshold and agreement check: does the kernel's verdict in this profile, on this data (its
+    SEQLABS_DATA), equal the judge's (given the grading conditions' folder)?"""
+    folder = None
+    if data != "embedded":
+        folder = tmp_path / "data"
+        (folder / data).mkdir(parents=True)
     monkeypatch.setenv("SEQLABS_PROFILE", profile)
+    monkeypatch.setenv("SEQLABS_DATA", str(folder or ""))
     key, _ = cases(lab)
     for cid, entry in key["checks"].items():
         if entry["kind"] in ("below", "above"):
             bound = resolve_bound(entry["bound"])
             for value in (bound - 1e-3 * (abs(bound) + 1), bound, bound + 1e-3 * (abs(bound) + 1)):
                 in_notebook = verdict_bound(value, bound, kind=entry["kind"], possible=entry.get("possible")) is None
-                in_ci = judge_check(entry, value, profile=profile)[0]
+                in_ci = judge_check(entry, value, profile=profile, data_dir=folder)[0]
                 assert in_notebook == in_ci, f"{lab}:{cid} at {value}: notebook {in_notebook}, CI {in_ci}"
         elif entry["kind"] == "agreement":
             target = values.decode(entry["target"])
             at_least = resolve_bound(entry["at_least"])
             for predicted in (target, values.decode(entry["value"]), target[:0]):
                 in_notebook = verdict_agreement(predicted, target, at_least=at_least) is None
-                in_ci = judge_check(entry, predicted, profile=profile)[0]
+                in_ci = judge_check(entry, predicted, profile=profile, data_dir=folder)[0]
                 assert in_notebook == in_ci, f"{lab}:{cid}: notebook {in_notebook}, CI {in_ci}"
-            assert judge_check(entry, target, profile=profile)[0], f"{lab}:{cid}: the target itself must agree"
+            assert judge_check(entry, target, profile=profile, data_dir=folder)[0], \
+                f"{lab}:{cid}: the target itself must agree"
+
+
+@pytest.mark.parametrize("lab, module", [("lab4_seq2seq", "lab4"), ("lab5_attention", "lab5")])
+def test_the_keys_carry_the_class_bounds_on_multi30k(lab, module, tmp_path):
+    """Issue 28: does each translation lab's committed key carry its settings' class bounds on Multi30k beside
+    those on the embedded data, and does the judge pick each by the grading conditions' data?"""
+    import importlib
+
+    thresholds = importlib.import_module(f"seqlabs.settings.{module}").THRESHOLDS
+    key, _ = cases(lab)
+    real = tmp_path / "data"
+    (real / "multi30k").mkdir(parents=True)
+    by_data = {name: t["class"] for name, t in thresholds.items() if isinstance(t["class"], dict)}
+    assert by_data, f"{module}.THRESHOLDS has no class bound on Multi30k"
+    carried = [e.get("bound", e.get("at_least")) for e in key["checks"].values()
+               if e["kind"] in ("below", "above", "agreement")]
+    for bound in by_data.values():
+        assert set(bound) == {"multi30k", "embedded"}
+        entries = [c for c in carried if isinstance(c, dict) and c.get("class") == bound]
+        assert entries, f"{lab}: no check of the key carries the class bound {bound}"
+        for entry in entries:
+            for folder, data in ((real, "multi30k"), (None, "embedded")):
+                assert resolve_bound(entry, profile="class", data_dir=folder) == bound[data]
 
 
 def test_a_stale_token_would_be_caught():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from pathlib import Path
 from typing import Any, Mapping
 
 from nbformat import NotebookNode
@@ -113,7 +114,8 @@ def check_uses(source: NotebookNode, full: ExecutedNotebook) -> None:
 
 
 def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
-                          checks: Mapping[str, Mapping[str, Any]], profile: str) -> None:
+                          checks: Mapping[str, Mapping[str, Any]], profile: str, *,
+                          data_dir: Path | None = None) -> None:
     """Raise ``BuildError`` for a visible bound or agreement check that the run without the hidden tests fails
     (``checks``: the key's entries; run after the master's own values passed, so the cause is the hidden tests).
     """
@@ -126,7 +128,7 @@ def check_answered_values(source: NotebookNode, stripped: ExecutedNotebook,
             entry = checks.get(event.get("check")) if event.get("event") == "record" else None
             if entry is None or entry["hidden"] or entry["kind"] in TOKEN_KINDS:
                 continue
-            ok, message = judge_check(entry, values.decode(event["value"]), profile=profile)
+            ok, message = judge_check(entry, values.decode(event["value"]), profile=profile, data_dir=data_dir)
             if not ok:
                 raise BuildError(f"check {event['check']!r} fails {WHERE}: {message}",
                                  "make the value the same with and without the hidden tests: seed every random "

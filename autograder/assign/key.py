@@ -55,7 +55,7 @@ def build_key(lab: str, source: NotebookNode, full: ExecutedNotebook, stripped: 
     check_deterministic(source, checks, stripped, profile, hidden_tests=answered)
     _check_reference_passes(source, checks, blocks, conditions)
     if answered:
-        check_answered_values(source, stripped, checks, profile)
+        check_answered_values(source, stripped, checks, profile, data_dir=conditions.data_dir)
     check_hidden_blocks(source, full, stripped, checks)
     check_uses(source, full)
     _check_points(source, cell_points)
@@ -157,7 +157,8 @@ def _check_reference_passes(source, checks, blocks, conditions: Conditions) -> N
     from autograder.notebook.judge import judge_check
 
     for cid, entry in checks.items():
-        ok, message = judge_check(entry, values.decode(entry["value"]), profile=conditions.profile)
+        ok, message = judge_check(entry, values.decode(entry["value"]), profile=conditions.profile,
+                                  data_dir=conditions.data_dir)
         if not ok:
             gid = blocks[entry["block"]]["cell"] if entry["block"] else None
             index = cell_index(source, gid)

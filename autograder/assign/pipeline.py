@@ -192,7 +192,8 @@ def _stable_key(lab: str, key: dict[str, Any], root: Path, conditions: Condition
                              "that the release's tokens reject: an exact check must not depend on the profile or "
                              "the data", "compute the checked value from inputs no profile changes, or check it "
                              "with a bound (check_below/check_above) instead")
-    key, _ = keep_committed(key, _committed_key(key_path, conditions), profile=conditions.profile)
+    key, _ = keep_committed(key, _committed_key(key_path, conditions), profile=conditions.profile,
+                            data_dir=conditions.data_dir)
     return key
 
 

@@ -39,7 +39,7 @@ VALUE_FIELDS = ("value",)  # what a rebuild may record differently; everything e
 
 
 def keep_committed(fresh: dict[str, Any], committed: Mapping[str, Any] | None, *, profile: str,
-                   kinds: tuple[str, ...] | None = None) -> tuple[dict[str, Any], list[str]]:
+                   kinds: tuple[str, ...] | None = None, data_dir: Path | None = None) -> tuple[dict[str, Any], list[str]]:
     """``fresh`` with each check entry replaced by the committed one wherever that one accepts it.
 
     Only entries of ``kinds`` are considered (default: every kind). Returns the
@@ -51,13 +51,13 @@ def keep_committed(fresh: dict[str, Any], committed: Mapping[str, Any] | None, *
     checks = dict(fresh["checks"])
     for cid, entry in fresh["checks"].items():
         old = committed["checks"].get(cid)
-        if old is not None and (kinds is None or entry["kind"] in kinds) and accepts(old, entry, profile=profile):
+        if old is not None and (kinds is None or entry["kind"] in kinds) and accepts(old, entry, profile=profile, data_dir=data_dir):
             checks[cid] = old
             kept.append(cid)
     return {**fresh, "checks": checks}, kept
 
 
-def accepts(old: Mapping[str, Any], new: Mapping[str, Any], *, profile: str) -> bool:
+def accepts(old: Mapping[str, Any], new: Mapping[str, Any], *, profile: str, data_dir: Path | None = None) -> bool:
     """Whether the committed key entry ``old`` stands for the freshly recorded entry ``new``."""
     from autograder.core import values
     from autograder.notebook.judge import judge_check
@@ -67,7 +67,7 @@ def accepts(old: Mapping[str, Any], new: Mapping[str, Any], *, profile: str) -> 
         return False
     try:
         fresh_value = values.decode(new["value"])
-        ok, _ = judge_check(old, fresh_value, profile=profile)
+        ok, _ = judge_check(old, fresh_value, profile=profile, data_dir=data_dir)
     except Exception:  # a value of another type or shape: not the same reference
         return False
     return ok

@@ -21,7 +21,7 @@ from autograder.assign.errors import BuildError
 from autograder.assign.execute import ExecutedNotebook, execute_notebook
 from autograder.assign.solution import summary_of
 from autograder.assign.validate import REGIONS
-from autograder.core.conditions import Conditions, key_profile
+from autograder.core.conditions import Conditions, key_data_dir, key_profile
 from autograder.core.lab import auto_points, cell_index, grade_id_of
 
 SOLUTION_BEGIN, SOLUTION_END = REGIONS[0][:2]
@@ -33,7 +33,8 @@ def judged_points(key: Mapping[str, Any], run: ExecutedNotebook, cells: Iterable
     from autograder.core.events import events_in_notebook
     from autograder.notebook.judge import judge_events
 
-    return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=key_profile(key))
+    return judge_events(key, events_in_notebook(run.nb, cells=cells), profile=key_profile(key),
+                        data_dir=key_data_dir(key))
 
 
 def verify_solution(source: NotebookNode, key: Mapping[str, Any], solution: ExecutedNotebook,

@@ -108,6 +108,17 @@ def key_profile(key: Mapping[str, Any]) -> str:
     return key.get("conditions", {}).get("profile") or key.get("profile") or DEFAULT_PROFILE
 
 
+def key_data_dir(key: Mapping[str, Any]) -> Path | None:
+    """The data folder a key was built from (``None``: embedded data): for the build's own checks only.
+
+    A bound by data is resolved on it while the build verifies the master and
+    the release (``autograder.mode.resolve_bound``); the grader uses the folder
+    of its grading conditions instead, which the fingerprint ties to the same content.
+    """
+    where = key.get("conditions", {}).get("data_dir_at_build")
+    return Path(where) if where else None
+
+
 def fingerprint(folder: Path) -> str:
     """``sha256:<hex>`` over every file below ``folder`` (relative path and content), in sorted order.
 

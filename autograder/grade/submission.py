@@ -135,7 +135,7 @@ def scratch_copy(folder: Path, into: Path, *, skip: Iterable[Path] = ()) -> None
 
 
 def _empty_blocks(lab: Lab, why: str) -> dict[str, dict[str, Any]]:
-    judged = judge_events(lab.key, [], profile=lab.profile)
+    judged = judge_events(lab.key, [], profile=lab.profile, data_dir=lab.conditions.data_dir)
     out = {}
     for block_id, judgement in judged.items():
         out[block_id] = _block_dict(lab, judgement)
@@ -229,7 +229,7 @@ async def _grade_notebook(sub, lab, nb, hashed, base, *, run: Runner) -> Result:
 
     t0 = time.perf_counter()
     with use_language(language):  # the verdicts' messages, in the submission's language
-        judged = judge_events(lab.key, execution.events, profile=lab.profile)
+        judged = judge_events(lab.key, execution.events, profile=lab.profile, data_dir=lab.conditions.data_dir)
     blocks = {b: _block_dict(lab, j) for b, j in judged.items()}
     held = holds.holds(lab.key, execution)
     holds.apply(blocks, held)

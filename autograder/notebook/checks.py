@@ -28,7 +28,7 @@ import numpy as np
 
 from autograder.core import events, tokens, values
 from autograder.notebook import tally
-from autograder.core.mode import current_mode, resolve_bound
+from autograder.core.mode import EMBEDDED, current_mode, resolve_bound
 from autograder.core.messages import _
 
 RTOL = 1e-5  # default relative tolerance of `check` (floats only)
@@ -248,9 +248,9 @@ def _check_id(check_id: Any) -> None:
 
 
 def _validate_fraction(check_id: str, at_least: Any) -> None:
-    """``at_least`` is a fraction in [0, 1], or a dict of such fractions by profile."""
+    """``at_least`` is a fraction in [0, 1], or a dict of such fractions by profile (and by data)."""
     _validate_bound(check_id, at_least)
-    for share in (at_least.values() if isinstance(at_least, dict) else [at_least]):
+    for share in _bound_numbers(at_least):
         if not 0 <= share <= 1:
             raise ValueError(f"{check_id}: at_least must be a fraction in [0, 1] (or a dict of them by profile), "
                              f"got {at_least!r}")
@@ -270,14 +270,29 @@ def _validate_possible(check_id: str, possible: Any) -> list | None:
     return [None if p is None else float(p) for p in possible]
 
 
+def _bound_numbers(bound: Any) -> list[Any]:
+    """The leaves of a bound: itself, its values by profile, and the values by data of a profile's dict."""
+    by_profile = list(bound.values()) if isinstance(bound, dict) else [bound]
+    return [b for p in by_profile for b in (p.values() if isinstance(p, dict) else [p])]
+
+
 def _validate_bound(check_id: str, bound: Any) -> None:
-    """Fail early on a malformed bound, in every mode (so the build catches it)."""
-    items = bound.values() if isinstance(bound, dict) else [bound]
+    """Fail early on a malformed bound, in every mode (so the build catches it).
+
+    A number, or a dict by profile whose values are numbers or dicts by data
+    (``{"multi30k": 3.7, "embedded": 0.5}``, with an ``"embedded"`` entry:
+    what a run without the real data is held to; ``autograder.mode.resolve_bound``).
+    """
     if isinstance(bound, dict) and not bound:
         raise ValueError(f"{check_id}: a bound dict must name at least one profile")
-    for b in items:
+    for by_data in (bound.values() if isinstance(bound, dict) else []):
+        if isinstance(by_data, dict) and EMBEDDED not in by_data:
+            raise ValueError(f"{check_id}: a bound by data needs an {EMBEDDED!r} entry (the bound without the real "
+                             f"data), got {bound!r}")
+    for b in _bound_numbers(bound):
         if isinstance(b, bool) or not isinstance(b, (int, float)):
-            raise TypeError(f"{check_id}: a bound must be a number or a dict of numbers by profile, got {bound!r}")
+            raise TypeError(f"{check_id}: a bound must be a number, or a dict of numbers by profile (and by data), "
+                            f"got {bound!r}")
 
 
 def _fail_if(check_id: str, message: str | None) -> None:

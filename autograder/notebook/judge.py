@@ -3,7 +3,8 @@
 Rules (docs/architecture.md, "Judging"):
 
 * ``close``/``equal`` -> ``verify(reported, make_token(key value, rtol, atol, salt))``;
-* ``below``/``above`` -> the key's bound for the grading profile, strict;
+* ``below``/``above`` -> the key's bound for the grading profile (and, for a
+  bound by data, the data of the grading conditions' folder), strict;
 * ``agreement``       -> ``values.agreement(reported, key target) >= at_least``;
 * a block earns its points iff its block event has no error and every check
   the key lists for it was reported and judged correct.
@@ -21,6 +22,7 @@ Typical use in the grader::
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from autograder.core import tokens, values
@@ -70,28 +72,34 @@ def key_token(key_entry: Mapping[str, Any]) -> str:
                              atol=float(key_entry.get("atol", ATOL)), salt=key_entry.get("salt", ""))
 
 
-def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: str) -> tuple[bool, str]:
+def judge_check(key_entry: Mapping[str, Any], reported_value: Any, *, profile: str,
+                data_dir: Path | str | None = None) -> tuple[bool, str]:
     """Judge one decoded reported value against its key entry: ``(ok, message)``.
 
     ``key_entry`` is ``key["checks"][check_id]``; ``reported_value`` is the
     student's value already decoded (``values.decode(report["value"])``);
-    ``profile`` is the grading profile (used by ``below``/``above`` only).
+    ``profile`` is the grading profile and ``data_dir`` the grading conditions'
+    data folder (``None``: embedded data), used by ``below``/``above`` and
+    ``agreement`` only. The data come from the grader's conditions (whose
+    folder the key's fingerprint fixes), never from the notebook.
     """
     kind = key_entry["kind"]
     if kind in ("close", "equal"):
         message = verdict_token(reported_value, key_token(key_entry))
     elif kind in ("below", "above"):
-        message = verdict_bound(reported_value, resolve_bound(key_entry["bound"], profile=profile), kind=kind,
+        bound = resolve_bound(key_entry["bound"], profile=profile, data_dir=data_dir)
+        message = verdict_bound(reported_value, bound, kind=kind,
                                 possible=key_entry.get("possible"))
     elif kind == "agreement":
         message = verdict_agreement(reported_value, values.decode(key_entry["target"]),
-                                    at_least=resolve_bound(key_entry["at_least"], profile=profile))
+                                    at_least=resolve_bound(key_entry["at_least"], profile=profile, data_dir=data_dir))
     else:
         raise ValueError(f"unknown check kind {kind!r} in the key")
     return (message is None, message or "ok")
 
 
-def judge_report(key_entry: Mapping[str, Any], report: Mapping[str, Any] | None, *, profile: str) -> tuple[bool, str]:
+def judge_report(key_entry: Mapping[str, Any], report: Mapping[str, Any] | None, *, profile: str,
+                 data_dir: Path | str | None = None) -> tuple[bool, str]:
     """Judge one report event (or ``None`` when the check never reported): ``(ok, message)``."""
     if report is None:
         return False, _(NOT_REPORTED)
@@ -101,11 +109,12 @@ def judge_report(key_entry: Mapping[str, Any], report: Mapping[str, Any] | None,
         value = values.decode(report["value"])
     except Exception as exc:  # a malformed report is wrong, not a grader crash
         return False, _("the value could not be read: {error}").format(error=f"{type(exc).__name__}: {exc}")
-    return judge_check(key_entry, value, profile=profile)
+    return judge_check(key_entry, value, profile=profile, data_dir=data_dir)
 
 
 def judge_block(key: Mapping[str, Any], block_id: str, *, block_event: Mapping[str, Any] | None,
-                reports: Mapping[str, list[Mapping[str, Any]]], profile: str) -> BlockJudgement:
+                reports: Mapping[str, list[Mapping[str, Any]]], profile: str,
+                data_dir: Path | str | None = None) -> BlockJudgement:
     """Judge one block of ``key``.
 
     ``block_event`` is the block's (last) block event or ``None``; ``reports``
@@ -119,8 +128,8 @@ def judge_block(key: Mapping[str, Any], block_id: str, *, block_event: Mapping[s
     checks = {}
     for cid in spec.get("checks", []):
         entry = key["checks"][cid]
-        verdicts = [judge_report(entry, r, profile=profile) for r in reports.get(cid, [])] or [
-            judge_report(entry, None, profile=profile)]
+        verdicts = [judge_report(entry, r, profile=profile, data_dir=data_dir) for r in reports.get(cid, [])] or [
+            judge_report(entry, None, profile=profile, data_dir=data_dir)]
         bad = [m for ok, m in verdicts if not ok]
         checks[cid] = {"ok": not bad, "message": bad[0] if bad else "ok"}
     earned = points if error is None and all(c["ok"] for c in checks.values()) else 0.0
@@ -128,7 +137,7 @@ def judge_block(key: Mapping[str, Any], block_id: str, *, block_event: Mapping[s
 
 
 def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
-                 profile: str) -> dict[str, BlockJudgement]:
+                 profile: str, data_dir: Path | str | None = None) -> dict[str, BlockJudgement]:
     """Judge every block of ``key`` from a notebook's events: ``{block id: BlockJudgement}`` in key order.
 
     ``events`` are the events of the cells the grader trusts (see
@@ -142,7 +151,8 @@ def judge_events(key: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *,
             block_events[e["block"]] = e
         elif e.get("event") == "report":
             reports.setdefault(e["check"], []).append(e)
-    judged = {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile)
+    judged = {b: judge_block(key, b, block_event=block_events.get(b), reports=reports, profile=profile,
+                                 data_dir=data_dir)
               for b in key["blocks"]}
     for block_id, judgement in judged.items():
         uses = (block_events.get(block_id) or {}).get("uses") or []

@@ -8,8 +8,8 @@
 
 ``SEQLABS_DATA`` names a directory holding real data sets (for example
 ``$SEQLABS_DATA/multi30k/train.de.gz``). Unset or empty means "use the
-embedded defaults". ``SEQLABS_DATA`` is read here and nowhere else; the
-profile is read by ``autograder.core.mode`` and re-exported here.
+embedded defaults". Both are read by ``autograder.core.mode`` (which the
+in-notebook checks use) and nowhere else; they are re-exported here.
 
 ``fetch_root()`` is where ``python -m seqlabs.data fetch`` puts data sets:
 ``$SEQLABS_DATA`` when set, else the platform's user cache
@@ -26,24 +26,15 @@ from pathlib import Path
 
 # The profile is read in one place, autograder.core.mode, which the in-notebook checks
 # use too: a notebook's bounds and its training sizes can never disagree on it.
-from autograder.core.mode import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profile, current_profile
-
-DATA_ENV = "SEQLABS_DATA"
+# So is SEQLABS_DATA (data_dir here is autograder.core.mode.current_data_dir): a bound keyed by data and the
+# sizes keyed by data resolve it with the same function.
+from autograder.core.mode import DATA_ENV, DEFAULT_PROFILE, PROFILE_ENV, PROFILES, check_profile, current_profile
+from autograder.core.mode import current_data_dir as data_dir
 
 CACHE_NAME = "seqlabs"  # the user cache's sub-folder (platformdirs' user_cache_dir, through pooch.os_cache)
 
 __all__ = ["PROFILES", "DEFAULT_PROFILE", "PROFILE_ENV", "DATA_ENV", "check_profile", "current_profile", "data_dir",
            "fetch_root", "use_data_dir"]
-
-
-def data_dir() -> Path | None:
-    """The directory named by ``$SEQLABS_DATA`` as a ``Path``, or ``None`` when unset or empty.
-
-    The directory is not required to exist here; loaders check for the files
-    they need and say which are missing.
-    """
-    raw = os.environ.get(DATA_ENV, "").strip()
-    return Path(raw).expanduser() if raw else None
 
 
 def fetch_root() -> Path:

@@ -47,9 +47,10 @@ class Run:
         return sum(j.earned for j in self.judged.values())
 
 
-def _environment(profile: str):
-    """The kernel settings of a record run (restored afterwards)."""
-    return mock.patch.dict(os.environ, {"AUTOGRADER_MODE": "record", "SEQLABS_PROFILE": profile, "SEQLABS_DATA": "",
+def _environment(profile: str, data_dir: str | Path | None = None):
+    """The kernel settings of a record run (restored afterwards); ``data_dir``: real data (default: embedded)."""
+    return mock.patch.dict(os.environ, {"AUTOGRADER_MODE": "record", "SEQLABS_PROFILE": profile,
+                                        "SEQLABS_DATA": str(data_dir or ""),
                                         "SEQLABS_PROGRESS": "off", "MPLBACKEND": "Agg"})
 
 
@@ -87,7 +88,8 @@ def key_from_events(lab: str, emitted: list[dict]) -> dict:
     return {"lab": lab, "blocks": blocks, "checks": checks}
 
 
-def judge_emitted(key: dict, emitted: list[dict], *, profile: str) -> dict[str, judge.BlockJudgement]:
+def judge_emitted(key: dict, emitted: list[dict], *, profile: str,
+                  data_dir: str | Path | None = None) -> dict[str, judge.BlockJudgement]:
     """Judge a record run's events as the grader judges reports (blocks that did not run are left out)."""
     reports = [{"event": "report", "check": e["check"], "value": e["value"]}
                for e in emitted if e["event"] == "record"]
@@ -96,18 +98,19 @@ def judge_emitted(key: dict, emitted: list[dict], *, profile: str) -> dict[str, 
     # a partial run (start_at / stop_after / skip) is judged on the blocks it ran, so that its
     # "uses your X" notes name only blocks that ran and failed
     key = {**key, "blocks": {b: spec for b, spec in key["blocks"].items() if b in ran}}
-    return judge.judge_events(key, reports + blocks, profile=profile)
+    return judge.judge_events(key, reports + blocks, profile=profile, data_dir=data_dir)
 
 
 def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after: str | None = None,
                namespace: dict | None = None, start_at: str | None = None, key: dict | None = None,
-               skip: tuple[str, ...] = ()) -> Run:
+               skip: tuple[str, ...] = (), data_dir: str | Path | None = None) -> Run:
     """Execute ``lab``'s master with ``bugs`` in ``profile`` and judge it against ``key``.
 
     ``key`` defaults to the committed ``labs/keys/<lab>.json``. ``stop_after``
     ends the run after that cell; ``start_at`` with ``namespace`` (from an
     earlier run's ``Run.values['__namespace__']``) resumes one; ``skip`` names
-    cells not to run. The run's events are in ``Run.values['__events__']``.
+    cells not to run; ``data_dir`` a real-data folder (default: the embedded data). The run's events are
+    in ``Run.values['__events__']``.
     """
     import matplotlib
 
@@ -116,7 +119,7 @@ def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after
         key = json.loads((ROOT / "labs" / "keys" / f"{lab}.json").read_text())
     start = time.perf_counter()
     ns = dict(namespace) if namespace is not None else {"__name__": "__lab__"}
-    with _environment(profile):
+    with _environment(profile, data_dir):
         events.clear()
         tally.TALLY.blocks.clear()
         started = start_at is None
@@ -134,7 +137,7 @@ def run_master(lab: str, *, profile: str, bugs: tuple[Bug, ...] = (), stop_after
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    judged = judge_emitted(key, emitted, profile=profile)
+    judged = judge_emitted(key, emitted, profile=profile, data_dir=data_dir)
     from autograder.core import values
 
     recorded = {e["check"]: values.decode(e["value"]) for e in emitted if e["event"] == "record"}

@@ -83,6 +83,37 @@ def test_for_profile(monkeypatch):
     assert for_profile(_Demo) == _Demo(16, 5)
 
 
+@dataclass(frozen=True)
+class _OnData(_Demo):
+    ON_DATA: ClassVar[dict] = {"class": {"multi30k": {"epochs": 4, "hidden": 32}}}
+
+
+def test_for_profile_on_data(monkeypatch, tmp_path):
+    """Do a profile's sizes for a real data set apply exactly when SEQLABS_DATA holds that data set?"""
+    monkeypatch.delenv("SEQLABS_DATA", raising=False)
+    assert for_profile(_OnData, "class") == _OnData(16, 100)
+    monkeypatch.setenv("SEQLABS_DATA", str(tmp_path))
+    assert for_profile(_OnData, "class") == _OnData(16, 100)  # a data folder without multi30k/
+    (tmp_path / "multi30k").mkdir()
+    assert for_profile(_OnData, "class") == _OnData(32, 4)
+    assert for_profile(_OnData, "class", epochs=2) == _OnData(32, 2)  # keyword overrides still last
+    assert for_profile(_OnData, "fast") == _OnData(16, 5)  # other profiles: their own sizes
+
+
+def test_on_data_makes_a_profiles_bound_a_bound_by_data():
+    """Does on_data give the named checks a bound by data for the profile, keep the embedded one, and leave the
+    other profiles, the other checks and its input alone?"""
+    from seqlabs.settings import on_data
+
+    thresholds = {"loss": {"fast": 2.0, "class": 0.3}, "bleu": {"fast": 30.0, "class": 90.0}}
+    out = on_data(thresholds, "class", "multi30k", {"loss": 3.7})
+    assert out == {"loss": {"fast": 2.0, "class": {"multi30k": 3.7, "embedded": 0.3}},
+                   "bleu": {"fast": 30.0, "class": 90.0}}
+    assert thresholds["loss"]["class"] == 0.3
+    with pytest.raises(ValueError, match=r"no threshold\(s\) \['gain'\]"):
+        on_data(thresholds, "class", "multi30k", {"gain": 8.0})
+
+
 def test_for_profile_errors():
     """Are unknown profiles, unknown fields and non-dataclasses refused with clear messages?"""
     with pytest.raises(ValueError, match="unknown profile"):
