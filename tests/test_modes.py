@@ -89,7 +89,7 @@ def test_resolve_bound_by_data(monkeypatch, tmp_path):
 
 def test_bound_by_data_is_validated_in_every_mode(monkeypatch):
     """Does a check refuse a bound by data without an embedded entry, or with a non-number, before judging?"""
-    from autograder import checks
+    from autograder.notebook import checks
 
     for m in ("student", "record"):
         monkeypatch.setenv("AUTOGRADER_MODE", m)

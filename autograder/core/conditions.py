@@ -112,7 +112,7 @@ def key_data_dir(key: Mapping[str, Any]) -> Path | None:
     """The data folder a key was built from (``None``: embedded data): for the build's own checks only.
 
     A bound by data is resolved on it while the build verifies the master and
-    the release (``autograder.mode.resolve_bound``); the grader uses the folder
+    the release (``autograder.core.mode.resolve_bound``); the grader uses the folder
     of its grading conditions instead, which the fingerprint ties to the same content.
     """
     where = key.get("conditions", {}).get("data_dir_at_build")

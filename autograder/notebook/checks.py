@@ -281,7 +281,7 @@ def _validate_bound(check_id: str, bound: Any) -> None:
 
     A number, or a dict by profile whose values are numbers or dicts by data
     (``{"multi30k": 3.7, "embedded": 0.5}``, with an ``"embedded"`` entry:
-    what a run without the real data is held to; ``autograder.mode.resolve_bound``).
+    what a run without the real data is held to; ``autograder.core.mode.resolve_bound``).
     """
     if isinstance(bound, dict) and not bound:
         raise ValueError(f"{check_id}: a bound dict must name at least one profile")

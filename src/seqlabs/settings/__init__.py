@@ -23,7 +23,7 @@ data in a second class attribute ``ON_DATA``, keyed like the bounds of its
 
     ON_DATA: ClassVar[dict] = {"class": {"multi30k": {"max_train_pairs": 10000, "n_epochs": 4}}}
 
-They apply when ``$SEQLABS_DATA`` holds that data set (``autograder.mode.data_in_use``,
+They apply when ``$SEQLABS_DATA`` holds that data set (``autograder.core.mode.data_in_use``,
 the function the checks resolve a bound by data with), so a lab's sizes and
 its bounds can never be read for different data.
 """
@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from autograder.mode import data_in_use
+from autograder.core.mode import data_in_use
 from seqlabs.profiles import PROFILES, check_profile, current_profile, data_dir
 
 T = TypeVar("T")
@@ -71,7 +71,7 @@ def on_data(thresholds: dict[str, dict], profile: str, data: str, bounds: dict[s
     made a bound by data: ``{data: bounds[check], "embedded": the bound it had}``.
 
     How a lab gives its ``class`` bounds on Multi30k beside those of the embedded
-    corpus (``autograder.mode.resolve_bound`` picks one by the data the run reads)::
+    corpus (``autograder.core.mode.resolve_bound`` picks one by the data the run reads)::
 
         THRESHOLDS = on_data(THRESHOLDS, "class", "multi30k", {"attention_test_bleu": 18.0})
     """
