@@ -1,6 +1,7 @@
 """Shared fixtures: the repository root, a scratch copy of labs/, lab0_example built once, a fresh autograder."""
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,28 @@ EXAMPLE_LAB = "lab0_example"
 # The tests' own frozen copy of the example lab and its built files: tests that assert facts about the
 # example (its checks, its points) use it, so the real labs/source/lab0_example.ipynb stays free to edit.
 EXAMPLE_ROOT = Path(__file__).resolve().parent / "fixtures" / "example"
+
+
+@pytest.fixture(autouse=True)
+def environment_left_as_found():
+    """Every test leaves os.environ as it found it: restored, and the test that changed it fails.
+
+    A ``SEQLABS_DATA`` left set by one test (``monkeypatch.delenv`` of an unset variable records nothing
+    to undo) moved a later test in the same worker onto another corpus: lab 5's catalogue test then
+    measured Lab 4's model on the fetch test's files and failed. Set variables with ``monkeypatch.setenv``.
+    """
+    before = dict(os.environ)
+    yield
+    changed = sorted(k for k in before.keys() | os.environ.keys()
+                     if before.get(k) != os.environ.get(k) and k != "PYTEST_CURRENT_TEST")  # pytest's own
+    if changed:
+        for name in changed:
+            if name in before:
+                os.environ[name] = before[name]
+            else:
+                del os.environ[name]
+        pytest.fail(f"this test changed environment variables it did not restore: {', '.join(changed)} "
+                    "(use monkeypatch.setenv / monkeypatch.delenv after a setenv)", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -163,7 +163,8 @@ def test_command_line(server, tmp_path):
 
 def test_use_points_a_student_kernel_at_the_data_and_does_nothing_when_graded(server, tmp_path, monkeypatch):
     """Does seqlabs.data.use fetch and set SEQLABS_DATA in a student's kernel, and do nothing in a graded one?"""
-    monkeypatch.delenv("SEQLABS_DATA", raising=False)
+    monkeypatch.setenv("SEQLABS_DATA", "")  # recorded, so what use() sets below is undone after the test
+    monkeypatch.delenv("SEQLABS_DATA")
     monkeypatch.setenv("AUTOGRADER_MODE", "grade")
     assert seqlabs.data.use("multi30k", root=tmp_path, base_url=server.url, log=lambda m: None) is None
     assert server.requests == [] and "SEQLABS_DATA" not in os.environ
