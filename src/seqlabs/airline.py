@@ -9,6 +9,13 @@ the package): first 112 (January 1949), last 432 (December 1960), peak 622
     scaler = MinMaxScaler().fit(train)
     X, y = make_windows(scaler.transform(train), look_back=3)   # X [N, 3], y [N], N = len - 3
     x_t, y_t = windows_to_tensors(X, y)                # x [3, N, 1] time-major, y [N, 1]
+
+Lab 2 forecasts the monthly change rather than the count: ``log_changes(train)``
+(``[95]``) is what it windows and scales, and a predicted change ``d`` into a
+month becomes the forecast ``previous month * exp(d)``. The counts keep growing,
+so the test months lie above every training month and an LSTM fed the counts
+extrapolates; the changes repeat with the season in both parts
+(``benchmarks/bench_airline.py``).
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ import torch
 # Shipped inside the package (package-data), so it needs nothing outside it.
 DATA_FILE = Path(__file__).resolve().parent / "data" / "airline_passengers.csv"
 
-__all__ = ["load_airline", "split_series", "make_windows", "windows_to_tensors", "MinMaxScaler"]
+__all__ = ["load_airline", "split_series", "log_changes", "make_windows", "windows_to_tensors", "MinMaxScaler"]
 
 
 def load_airline() -> tuple[list[str], np.ndarray]:
@@ -38,6 +45,19 @@ def split_series(series, train_fraction: float = 0.67) -> tuple[np.ndarray, np.n
     series = np.asarray(series)
     cut = int(len(series) * train_fraction)
     return series[:cut], series[cut:]
+
+
+def log_changes(series) -> np.ndarray:
+    """The change into each month from the one before, on a log scale: ``log(series[t + 1] / series[t])``.
+
+    Shape ``[len - 1]``, float32; +0.1 is a rise of about 10 %. Refuses values that are not positive.
+    """
+    series = np.asarray(series, dtype=np.float64)
+    if series.ndim != 1 or len(series) < 2:
+        raise ValueError(f"log_changes needs a 1-D series of at least 2 values, got shape {series.shape}")
+    if not (series > 0).all():
+        raise ValueError("log_changes needs positive values (a count of passengers); got zero or less")
+    return np.diff(np.log(series)).astype(np.float32)
 
 
 def make_windows(series, look_back: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -13,17 +13,18 @@ AIR_END = "air_trained_tests"
 PART_1_TRAINING = ("lm_train", "cell18", "lm_trained_tests")  # part 1's training, its plot and checks: part 2 does not use them
 
 BROKEN = {
-    # the targets are the windows themselves, not shifted by a month: the model learns to repeat the last
-    # month, the persistence forecast the text says it must beat (ratio 0.94 in fast and class)
-    "air_learns_persistence": (
+    # the targets are the windows themselves, not shifted by a month: the model learns to repeat its last input
+    # (last month's change), worse than the persistence forecast the text says it must beat (ratio 1.15)
+    "air_targets_not_shifted": (
         (Bug("windows_code", "Y = torch.stack([series[i + 1:i + lookback + 1] for i in range(N)]).unsqueeze(-1)",
              "Y = torch.stack([series[i:i + lookback] for i in range(N)]).unsqueeze(-1)"),),
         {"windows", "air_train_rmse", "air_vs_persistence"}, {"air_test_rmse"}),
-    # the LSTM's output is thrown away: the forecast is the linear layer of zeros, a constant
+    # the LSTM's output is thrown away: the forecast is one constant change a month (the linear layer's bias),
+    # about the persistence forecast, which is under the course's test bound of 70
     "air_ignores_the_lstm": (
         (Bug("air_model_code", "out = self.linear(hs)  # [N, L, 1]",
              "out = self.linear(torch.zeros_like(hs))  # [N, L, 1]"),),
-        {"air_model", "air_train_rmse", "air_test_rmse", "air_vs_persistence"}, set()),
+        {"air_model", "air_train_rmse", "air_vs_persistence"}, {"air_test_rmse"}),
 }
 
 

@@ -265,8 +265,8 @@ class Frequencies(nn.Module):
         return torch.tensor([0.45, 0.45, 0.1, 1e-6]).log().expand(*x.shape, 4)
 
 
-class Persistence(nn.Module):
-    """Airline: next month = this month, at every step (needs no training)."""
+class RepeatsItsInput(nn.Module):
+    """Airline: predicts at every step the change it reads (last month's change again; needs no training)."""
 
     def forward(self, x):
         return x.clone()
@@ -330,7 +330,8 @@ def _air_models(lab, ns):
     torch.manual_seed(0)
     X, Y = lab["create_dataset"](ns["train_scaled"], ns["LOOKBACK"])
     return {
-        "persistence": Persistence(),
+        "persistence (a change of zero)": Constant(float(ns["scaler"].transform(np.zeros(1))[0])),
+        "repeats last month's change": RepeatsItsInput(),
         "training mean": Constant(float(np.mean(ns["train_scaled"]))),
         "frozen untrained LSTM": lab["AirModel"](50).eval(),
         "wrong-sign loss": _wrong_sign(lab["AirModel"](50), X, Y, nn.functional.mse_loss),
@@ -364,9 +365,10 @@ LM_EXPECTED = {
     "frozen untrained LSTM": {"lm_heldout_loss", "lm_counted"},
     "wrong-sign loss": {"lm_heldout_loss", "lm_counted"},
 }
-AIR_EXPECTED = {  # persistence is under the course's test bound: the train RMSE and the ratio (1.0 >= 0.85) tell it
-    "persistence": {"air_train_rmse", "air_vs_persistence"},
-    "training mean": {"air_train_rmse", "air_test_rmse", "air_vs_persistence"},
+AIR_EXPECTED = {  # persistence is under the course's test bound: the train RMSE and the ratio (1.0 >= 0.9) tell it
+    "persistence (a change of zero)": {"air_train_rmse", "air_vs_persistence"},
+    "repeats last month's change": {"air_train_rmse", "air_vs_persistence"},
+    "training mean": {"air_train_rmse", "air_vs_persistence"},  # the mean change: about persistence, under 70
     "frozen untrained LSTM": {"air_train_rmse", "air_test_rmse", "air_vs_persistence"},
     "wrong-sign loss": {"air_train_rmse", "air_test_rmse", "air_vs_persistence"},
 }

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqlabs.airline import MinMaxScaler, load_airline, make_windows, split_series, windows_to_tensors
+from seqlabs.airline import MinMaxScaler, load_airline, log_changes, make_windows, split_series, windows_to_tensors
 
 
 def test_published_facts():
@@ -15,6 +15,19 @@ def test_published_facts():
     assert s[:14].tolist() == [112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118, 115, 126]
     annual = s.reshape(12, 12).sum(1)
     assert annual[0] == 1520 and annual[-1] == 5714  # published yearly totals 1949 and 1960
+
+
+def test_log_changes_brute_force():
+    """Is log_changes(s)[t] = log(s[t + 1] / s[t]) (loop oracle), float32, refusing zero and 2-D input?"""
+    _, s = load_airline()
+    d = log_changes(s)
+    assert d.shape == (143,) and d.dtype == np.float32
+    for t in range(143):
+        assert abs(d[t] - np.log(float(s[t + 1]) / float(s[t]))) < 1e-6
+    assert abs(112 * float(np.exp(d[:11].astype(np.float64).sum())) - s[11]) < 1e-3  # the changes compose
+    for bad in (np.array([1.0, 0.0, 2.0]), np.ones((2, 3)), np.array([5.0])):
+        with pytest.raises(ValueError):
+            log_changes(bad)
 
 
 def test_windows_brute_force():
