@@ -18,24 +18,33 @@ EXAMPLE_LAB = "lab0_example"
 EXAMPLE_ROOT = Path(__file__).resolve().parent / "fixtures" / "example"
 
 
+# seqlabs.seeding.seed_everything sets these for the subprocesses of a kernel, by design: restored quietly
+SET_BY_SEEDING = frozenset({"PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG"})
+OUR_PREFIXES = ("SEQLABS_", "AUTOGRADER_", "JPY_", "LANG", "LC_")
+
+
 @pytest.fixture(autouse=True)
 def environment_left_as_found():
-    """Every test leaves os.environ as it found it: restored, and the test that changed it fails.
+    """Every test leaves os.environ as it found it: restored, and the test that changed ours fails.
 
-    A ``SEQLABS_DATA`` left set by one test (``monkeypatch.delenv`` of an unset variable records nothing
-    to undo) moved a later test in the same worker onto another corpus: lab 5's catalogue test then
-    measured Lab 4's model on the fetch test's files and failed. Set variables with ``monkeypatch.setenv``.
+    A ``SEQLABS_DATA`` left set by the data-fetch test (``monkeypatch.delenv`` of an unset variable records
+    nothing to undo) pointed every later test in its worker at that test's fetched files instead of the
+    suite's own data. Set variables with ``monkeypatch.setenv``.
     """
     before = dict(os.environ)
     yield
     changed = sorted(k for k in before.keys() | os.environ.keys()
                      if before.get(k) != os.environ.get(k) and k != "PYTEST_CURRENT_TEST")  # pytest's own
+    for name in changed:
+        if name in before:
+            os.environ[name] = before[name]
+        else:
+            del os.environ[name]
+    # fail for what changes how our code runs: a variable that was there, or one of ours; a library's new
+    # variable (PyTorch sets TORCHINDUCTOR_CACHE_DIR on first use) is only removed again
+    changed = [name for name in changed if name not in SET_BY_SEEDING
+               and (name in before or name.startswith(OUR_PREFIXES))]
     if changed:
-        for name in changed:
-            if name in before:
-                os.environ[name] = before[name]
-            else:
-                del os.environ[name]
         pytest.fail(f"this test changed environment variables it did not restore: {', '.join(changed)} "
                     "(use monkeypatch.setenv / monkeypatch.delenv after a setenv)", pytrace=False)
 
