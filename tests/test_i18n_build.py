@@ -5,6 +5,9 @@
 * an English markdown cell changed: the build refuses Spanish before any kernel, naming the cell;
 * graded under the English key, the Spanish solution scores full marks and the release zero, each with its
   messages and feedback page in Spanish (in each lab's rebuild group, so it adds one worker's grading).
+  For a translated lab this grading is also the build's verification in the suite: its rebuild
+  (``test_generated_up_to_date.py``) leaves the build's own runs of the graded master and release out, as
+  the same code cells are graded here, through the grader.
 """
 from __future__ import annotations
 

@@ -122,12 +122,13 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
 
     without_hidden = strip_hidden_tests(source)
     # The second record run (without the hidden tests) also shows that the values are deterministic. A
-    # master without hidden tests would run the same code twice: there the verification's grade-mode run
-    # of the master is the second run, and the record run is made once.
-    rerun_in_verification = verify and _same_code(source, without_hidden)
+    # master without hidden tests would run the same code twice: the record run is made once, and the
+    # verification's grade-mode run of the master is the second run (without verification there is none).
+    no_hidden_tests = _same_code(source, without_hidden)
+    rerun_in_verification = verify and no_hidden_tests
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         records = [pool.submit(execute_notebook, source, mode="record", **where, **run)]
-        if not rerun_in_verification:
+        if not no_hidden_tests:
             records.append(pool.submit(execute_notebook, without_hidden, mode="record", **where, **run))
         full, *rest = _results(*records)
         stripped = rest[0] if rest else full
@@ -135,7 +136,7 @@ def _build_lab(lab: str, *, root: Path, conditions: Conditions, verify: bool, ti
         key = _stable_key(lab, build_key(lab, source, full, stripped, conditions), root, conditions, key_path)
         hidden = sum(c["hidden"] for c in key["checks"].values())
         manual = sum(m["points"] for m in key["manual"].values())
-        runs = (f"record run {full.seconds:.1f} s, no hidden tests" if rerun_in_verification
+        runs = (f"record run {full.seconds:.1f} s, no hidden tests" if no_hidden_tests
                 else f"record runs {full.seconds:.1f} s + {stripped.seconds:.1f} s")
         log(f"{lab}: key ({conditions.describe()}): {len(key['checks'])} checks ({hidden} hidden) in "
             f"{len(key['blocks'])} blocks, {auto_points(key):g} auto + {manual:g} manual points ({runs})")
