@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqlabs.airline import MinMaxScaler, load_airline, log_changes, make_windows, split_series
+from seqlabs.airline import MinMaxScaler, forecasts_from_changes, load_airline, log_changes, make_windows, split_series
 from seqlabs.regression import fit_regression
 from seqlabs.seeding import seed_everything
 from seqlabs.settings.lab2 import THRESHOLDS, Lab2Settings
@@ -89,8 +89,7 @@ def run(inputs: str, seed: int, lookback: int, epochs: int, shifted: bool, setti
         scored = []
         for part in (train_part, test_span):
             change = scaler.inverse_transform(last_step(model, scaler.transform(log_changes(part)), lookback))
-            before = part[lookback:-1].astype(np.float64)
-            scored.append((before * np.exp(change.astype(np.float64)), part[lookback + 1:], before))
+            scored.append(forecasts_from_changes(part, change, lookback))
     (f1, a1, _), (f2, a2, p2) = scored
     return rmse(f1, a1), rmse(f2, a2), rmse(f2, a2) / rmse(p2, a2)
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from seqlabs.corpora import load_parallel
-from seqlabs.text import Vocab, tokenize_many
+from seqlabs.text import Vocab, tokenize_pairs
 from seqlabs.text.batching import (BucketBatchSampler, PairDataset, RandomBatchSampler, pair_sort_keys,
                                    padded_lengths)
 
@@ -30,8 +30,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     corpus = load_parallel("train")
-    src = tokenize_many(corpus.de, "de", lower=True)
-    trg = tokenize_many(corpus.en, "en", lower=True)
+    src, trg = tokenize_pairs(corpus)
     data = PairDataset(src, trg, Vocab.build(src, min_freq=2), Vocab.build(trg, min_freq=2))
     print(f"{corpus.describe()}; tokenised in {time.perf_counter() - t0:.1f} s")
     keys = pair_sort_keys(data.src_lengths, data.trg_lengths)  # [N, 2], as make_loader uses

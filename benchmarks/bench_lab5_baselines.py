@@ -28,9 +28,9 @@ from seqlabs.metrics import corpus_bleu, mean_max_attention
 from seqlabs.seeding import seed_everything
 from seqlabs.settings import for_profile
 from seqlabs.settings.lab5 import THRESHOLDS, Lab5Settings
-from seqlabs.text import Vocab, tokenize_many
+from seqlabs.text import Vocab, tokenize_pairs
 from seqlabs.text.batching import PairDataset, make_loader
-from seqlabs.training import evaluate, fit
+from seqlabs.training import evaluate, fit, lengths_forward
 from seqlabs.translate import free_running_outputs, translate_loader, translate_loader_attention
 
 MODELS = ("reference", "lab4", "uniform_attention", "no_mask", "no_context", "attention_not_softmaxed",
@@ -42,9 +42,7 @@ def data(settings):
     splits = {}
     for name, limit in (("train", settings.max_train_pairs), ("val", settings.max_eval_pairs),
                         ("test", settings.max_eval_pairs)):
-        corpus = load_parallel(name)
-        splits[name] = (tokenize_many(corpus.de[:limit], "de", lower=True),
-                        tokenize_many(corpus.en[:limit], "en", lower=True))
+        splits[name] = tokenize_pairs(load_parallel(name), limit)
     src_vocab = Vocab.build(splits["train"][0], min_freq=settings.min_freq)
     trg_vocab = Vocab.build(splits["train"][1], min_freq=settings.min_freq)
 
@@ -104,9 +102,6 @@ def train_attention(model, settings, loaders, trg_vocab, optimizer_class=torch.o
     train, valid, test = loaders
     sos = trg_vocab.sos_index
 
-    def with_lengths(m, batch, tf):
-        return m(batch.src, batch.src_lengths, batch.trg, tf), batch.trg
-
     def without_targets(m, batch, tf=0):
         return free_running_outputs(m, batch.src, batch.src_lengths, batch.trg.shape[0], sos_index=sos), batch.trg
 
@@ -114,7 +109,7 @@ def train_attention(model, settings, loaders, trg_vocab, optimizer_class=torch.o
     optimizer = optimizer_class(model.parameters(), lr=settings.learning_rate)
     try:
         fit(model, train, valid, optimizer, criterion, epochs=settings.n_epochs, clip=settings.clip,
-            teacher_forcing_ratio=settings.teacher_forcing_ratio, forward=with_lengths,
+            teacher_forcing_ratio=settings.teacher_forcing_ratio, forward=lengths_forward(),
             eval_fn=lambda m, b, c: evaluate(m, b, c, forward=without_targets), progress_mode="off")
     except FloatingPointError:
         pass

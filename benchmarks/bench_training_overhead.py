@@ -48,12 +48,11 @@ def load_batches(args, device):
         what = f"synthetic random tokens ({len(batches)} batches of {args.batch_size})"
     else:
         from seqlabs.corpora import load_parallel
-        from seqlabs.text import Vocab, tokenize_many
+        from seqlabs.text import Vocab, tokenize_pairs
         from seqlabs.text.batching import PairDataset, make_loader
 
         corpus = load_parallel("train")
-        src = tokenize_many(corpus.de, "de", lower=True)
-        trg = tokenize_many(corpus.en, "en", lower=True)
+        src, trg = tokenize_pairs(corpus)
         data = PairDataset(src, trg, Vocab.build(src, min_freq=2), Vocab.build(trg, min_freq=2), reverse_source=True)
         loader = make_loader(data, args.batch_size, shuffle=True, seed=args.seed)
         batches = [(b.src, b.trg) for b in loader][: args.max_batches]

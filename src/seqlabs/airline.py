@@ -28,7 +28,8 @@ import torch
 # Shipped inside the package (package-data), so it needs nothing outside it.
 DATA_FILE = Path(__file__).resolve().parent / "data" / "airline_passengers.csv"
 
-__all__ = ["load_airline", "split_series", "log_changes", "make_windows", "windows_to_tensors", "MinMaxScaler"]
+__all__ = ["load_airline", "split_series", "log_changes", "forecasts_from_changes", "make_windows",
+           "windows_to_tensors", "MinMaxScaler"]
 
 
 def load_airline() -> tuple[list[str], np.ndarray]:
@@ -58,6 +59,23 @@ def log_changes(series) -> np.ndarray:
     if not (series > 0).all():
         raise ValueError("log_changes needs positive values (a count of passengers); got zero or less")
     return np.diff(np.log(series)).astype(np.float32)
+
+
+def forecasts_from_changes(part, changes, look_back: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(forecast, actual, persistence)``, float64 ``[N]``: what predicted log changes forecast for ``part``.
+
+    ``part``: passengers of consecutive months ``[M]``; ``changes[i]``: the change predicted after the
+    ``i``-th window of ``look_back`` of its changes (``log_changes(part)``), that is into month
+    ``i + look_back + 1``, so ``N = M - 1 - look_back``. The forecast is the month before times
+    ``exp(change)``; persistence repeats the month before; actual is the month itself.
+    """
+    part = np.asarray(part, dtype=np.float64)
+    changes = np.asarray(changes, dtype=np.float64)
+    if part.ndim != 1 or changes.shape != (len(part) - 1 - look_back,):
+        raise ValueError(f"expected {len(part) - 1 - look_back} changes (one per window of {look_back} changes "
+                         f"of {len(part)} months), got shape {changes.shape}")
+    before = part[look_back:-1]  # [N] the month each forecast starts from
+    return before * np.exp(changes), part[look_back + 1:], before
 
 
 def make_windows(series, look_back: int = 1) -> tuple[np.ndarray, np.ndarray]:

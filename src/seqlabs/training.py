@@ -27,7 +27,7 @@ from torch import nn
 from seqlabs.metrics import perplexity
 from seqlabs.progress import epoch_time, progress
 
-__all__ = ["train_epoch", "evaluate", "fit", "History", "default_forward"]
+__all__ = ["train_epoch", "evaluate", "fit", "History", "default_forward", "lengths_forward"]
 
 # forward(model, batch, teacher_forcing_ratio) -> (output [T, B, V], trg [T, B])
 Forward = Callable[[nn.Module, object, float], "tuple[torch.Tensor, torch.Tensor]"]
@@ -55,11 +55,23 @@ def _src_trg(batch) -> tuple[torch.Tensor, torch.Tensor]:
 def default_forward(model: nn.Module, batch, teacher_forcing_ratio: float):
     """Trevett's call: `output = model(src, trg, teacher_forcing_ratio)`; returns (output [T, B, V], trg [T, B]).
 
-    For a model that needs more (e.g. source lengths for packing), pass
-    `forward=lambda model, batch, tf: (model(batch.src, batch.src_lengths, batch.trg, tf), batch.trg)`.
+    For a model that also takes the source lengths (for packing), pass `forward=lengths_forward(device)`;
+    for any other call, your own `forward(model, batch, teacher_forcing_ratio) -> (output, trg)`.
     """
     src, trg = _src_trg(batch)
     return model(src, trg, teacher_forcing_ratio), trg
+
+
+def lengths_forward(device: torch.device | str | None = None) -> Forward:
+    """The call of a model that packs its source (labs 5 and 6's attention GRU), for ``fit`` and ``evaluate``:
+    ``output = model(src, src_lengths, trg, teacher_forcing_ratio)``, with ``src`` and ``trg`` moved to
+    ``device`` and the lengths left on the CPU (where packing wants them); returns (output [T, B, V], trg [T, B]).
+    """
+    def forward(model: nn.Module, batch, teacher_forcing_ratio: float):
+        src, trg = batch.src.to(device), batch.trg.to(device)  # [S, B], [T, B]
+        return model(src, batch.src_lengths, trg, teacher_forcing_ratio), trg  # [T, B, V], [T, B]
+
+    return forward
 
 
 def _step_loss(output: torch.Tensor, trg: torch.Tensor, criterion) -> torch.Tensor:

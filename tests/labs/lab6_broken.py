@@ -38,6 +38,14 @@ BROKEN = {
         (Bug("training_parts", "min(step ** -0.5, step * warmup ** -1.5)", "step ** -0.5"),),
         {"schedule"} | TRAINED),
 }
+# Mistakes whose translations are right, so that only part 5's own checks can see them: each reruns from the
+# check helpers up to the decoding checks (no training) and must fail exactly the blocks listed.
+DECODING = {
+    # "every sentence has ended" forgets the sentences that ended at an earlier step: decoding goes on to max_len
+    "ended_sentences_forgotten": (
+        Bug("decoding", "done |= next_token == eos_index", "done = next_token == eos_index"), {"greedy"}),
+}
+DECODING_END = "decoding_tests"
 MODELS_START = "check_helpers"  # every entry reruns from the check helpers (their `require` reads the
 # namespace it was defined in), on a namespace where the data cells ran
 SKIP = ("positions_plot", "compare", "heatmaps")

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from seqlabs.airline import MinMaxScaler, load_airline, log_changes, make_windows, split_series, windows_to_tensors
+from seqlabs.airline import (MinMaxScaler, forecasts_from_changes, load_airline, log_changes, make_windows,
+                             split_series, windows_to_tensors)
 
 
 def test_published_facts():
@@ -28,6 +29,22 @@ def test_log_changes_brute_force():
     for bad in (np.array([1.0, 0.0, 2.0]), np.ones((2, 3)), np.array([5.0])):
         with pytest.raises(ValueError):
             log_changes(bad)
+
+
+def test_forecasts_from_changes_brute_force():
+    """Does a change predicted after window i forecast month i + k + 1 from month i + k (loop oracle), the true
+    changes giving the series back, and a wrong number of changes a clear error?"""
+    _, s = load_airline()
+    part, k = s[:40], 5
+    changes = np.random.default_rng(0).normal(0, 0.1, 40 - 1 - k)
+    forecast, actual, persistence = forecasts_from_changes(part, changes, k)
+    for i in range(len(changes)):
+        assert forecast[i] == pytest.approx(float(part[i + k]) * np.exp(changes[i]), rel=1e-12)
+        assert (actual[i], persistence[i]) == (part[i + k + 1], part[i + k])
+    true = np.log(part[k + 1:].astype(np.float64) / part[k:-1])  # the changes that happened
+    assert np.allclose(forecasts_from_changes(part, true, k)[0], part[k + 1:], rtol=1e-12)
+    with pytest.raises(ValueError, match="expected 34 changes"):
+        forecasts_from_changes(part, changes[:-1], k)
 
 
 def test_windows_brute_force():

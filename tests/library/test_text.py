@@ -4,7 +4,8 @@ from collections import Counter
 import pytest
 import torch
 
-from seqlabs.text import SPECIALS, Vocab, get_tokenizer, tokenize, tokenize_de, tokenize_en, tokenize_many
+from seqlabs.text import (SPECIALS, Vocab, get_tokenizer, tokenize, tokenize_de, tokenize_en, tokenize_many,
+                          tokenize_pairs)
 
 
 def test_tokenize_hand_examples():
@@ -28,6 +29,18 @@ def test_tokenize_many_matches_single():
     assert tokenize_many(sents, "de", lower=True) == [tokenize(s, "de", lower=True) for s in sents]
     tok = get_tokenizer("en", lower=True)
     assert tok("The Cat.") == ["the", "cat", "."]
+
+
+def test_tokenize_pairs_is_each_side_sentence_by_sentence():
+    """Are tokenize_pairs' German and English lists one tokenize(..., lower=True) per sentence, the first
+    `limit` pairs only (all for None), and the case kept on request?"""
+    class Pairs:  # a Multi30k split's shape: parallel .de and .en lists
+        de = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen.", "Ein Kind."]
+        en = ["A man rides a bike.", "Two dogs play.", "A child."]
+    de, en = tokenize_pairs(Pairs, 2)
+    assert de == [tokenize(s, "de", lower=True) for s in Pairs.de[:2]] and en[1] == ["two", "dogs", "play", "."]
+    assert [len(side) for side in tokenize_pairs(Pairs)] == [3, 3]
+    assert tokenize_pairs(Pairs, 1, lower=False)[1] == [["A", "man", "rides", "a", "bike", "."]]
 
 
 def test_tokenize_errors():

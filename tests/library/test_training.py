@@ -10,7 +10,7 @@ from torch import nn
 from benchmarks.trevett import Decoder, Encoder, Seq2Seq
 from benchmarks.trevett import evaluate as trevett_evaluate
 from benchmarks.trevett import train as trevett_train
-from seqlabs.training import History, evaluate, fit, train_epoch
+from seqlabs.training import History, evaluate, fit, lengths_forward, train_epoch
 
 V_SRC, V_TRG, PAD = 13, 11, 1
 
@@ -199,3 +199,22 @@ def test_fit_trains_tiny_seq2seq_and_logs():
     lines = out.getvalue().splitlines()
     assert len(lines) == 3 and "valid_ppl=" in lines[-1] and lines[-1].startswith("epoch 3/3")
     assert history.as_dict() == {"train": history.train_loss, "validation": history.valid_loss}
+
+
+def test_lengths_forward_calls_the_model_with_the_source_lengths():
+    """Does lengths_forward call model(src, src_lengths, trg, tf) with src and trg on the device, the lengths
+    as the batch gave them, and return (output, trg) as `fit` expects?"""
+    from types import SimpleNamespace
+
+    calls = []
+
+    def model(src, lengths, trg, tf):
+        calls.append((src, lengths, trg, tf))
+        return torch.zeros(trg.shape[0], trg.shape[1], 5)  # [T, B, V]
+
+    batch = SimpleNamespace(src=torch.ones(4, 2, dtype=torch.long), src_lengths=torch.tensor([4, 3]),
+                            trg=torch.ones(3, 2, dtype=torch.long))
+    output, trg = lengths_forward("cpu")(model, batch, 0.5)
+    (src, lengths, trg_in, tf), = calls
+    assert output.shape == (3, 2, 5) and torch.equal(trg, batch.trg) and trg_in is trg and tf == 0.5
+    assert torch.equal(src, batch.src) and lengths is batch.src_lengths and lengths.device.type == "cpu"

@@ -21,7 +21,7 @@ import spacy
 
 LANGUAGES = ("de", "en")
 
-__all__ = ["LANGUAGES", "get_tokenizer", "tokenize", "tokenize_de", "tokenize_en", "tokenize_many"]
+__all__ = ["LANGUAGES", "get_tokenizer", "tokenize", "tokenize_de", "tokenize_en", "tokenize_many", "tokenize_pairs"]
 
 
 @lru_cache(maxsize=None)
@@ -69,3 +69,11 @@ def tokenize_many(texts: Iterable[str], lang: str, *, lower: bool = False, drop_
     if isinstance(texts, str):
         raise TypeError("tokenize_many expects a list of sentences, got a str; use tokenize for one")
     return [_texts(doc, lower, drop_space) for doc in _spacy_tokenizer(lang).pipe(texts, batch_size=batch_size)]
+
+
+def tokenize_pairs(pairs, limit: int | None = None, *, lower: bool = True) -> tuple[list[list[str]], list[list[str]]]:
+    """German and English token lists (lower-cased by default) of the first ``limit`` pairs (all if ``None``).
+
+    ``pairs``: anything with parallel ``.de`` and ``.en`` lists of sentences (a Multi30k split or a part of one).
+    """
+    return (tokenize_many(pairs.de[:limit], "de", lower=lower), tokenize_many(pairs.en[:limit], "en", lower=lower))
