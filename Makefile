@@ -17,7 +17,10 @@ demo: setup  ## build every lab, grade the built solution and release notebooks 
 browser:  ## Debian's headless Chromium for tests/browser, installed when missing and allowed (root + apt-get); else says what is skipped
 	@bash tests/browser/install_chromium.sh
 
+# Three xdist workers on two cores keep both busy while a worker waits (a browser page, a cluster, a kernel
+# starting); one OpenMP/MKL thread per process, or the oversubscribed threads spin (docs/benchmarks.md,
+# "Round 3, third sitting": -n 3 with default threads did 16 % more CPU work than -n 2).
 test: setup browser  ## the whole test suite, long tests and browser tests included (what CI runs)
-	SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 SEQLABS_PROFILE=fast $(BIN)/python -m pytest -n 3 --dist loadgroup --no-loadscope-reorder
 
 .PHONY: setup demo test browser

@@ -178,7 +178,7 @@ def pytest_sessionfinish(session, exitstatus):
 # How long each of the suite's longest xdist groups runs (wall seconds on two idle cores; docs/benchmarks.md,
 # "The whole test suite" and the labs' sections). `make test` runs `--dist loadgroup --no-loadscope-reorder`:
 # xdist then hands the groups out in collection order, one at a time to whichever worker is free, and
-# `pytest_collection_modifyitems` below collects the longest first, so that the two workers finish together
+# `pytest_collection_modifyitems` below collects the longest first, so that the workers finish together
 # (longest processing time first). xdist's own reorder sorts groups by their number of tests, which put
 # these one-test rebuilds last, behind dozens of quick groups. A lab's rebuild covers every language of it
 # (the build makes them all): a second language lengthens each rebuild by its build step, adds no group.

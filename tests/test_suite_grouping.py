@@ -43,7 +43,7 @@ def collected(*paths: str) -> list[str]:
 
 def test_the_longest_groups_are_handed_out_first():
     """Are the labs' rebuilds (the longest groups, one test each) collected before the quick tests, so that
-    `make test` (`--no-loadscope-reorder`: collection order) starts them first on both workers?"""
+    `make test` (`--no-loadscope-reorder`: collection order) starts them first on every worker?"""
     from conftest import GROUP_SECONDS
 
     ids = collected(*SAMPLE)
