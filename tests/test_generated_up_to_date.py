@@ -34,7 +34,6 @@ from autograder.assign import build_labs, list_labs
 from autograder.assign.execute import ExecutedNotebook
 from autograder.assign.in_languages import verify_solution
 from autograder.assign.verify import verify_no_leaks
-from autograder.core.events import events_in_cell
 from autograder.core.lab import lab_paths
 from autograder.i18n.languages import built_languages, language_paths
 from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
@@ -101,8 +100,7 @@ def verify_without_kernels(root: Path, lab: str) -> None:
         where = paths if language == "en" else language_paths(root, lab, language)
         release, solution = (nbformat.read(where[kind], as_version=4) for kind in ("release", "solution"))
         verify_no_leaks(source, release, key)  # the code cells, and so the solution lines, are the English ones
-        verify_solution(language, key, ExecutedNotebook(solution, events={i: events_in_cell(c) for i, c in
-                                                                           enumerate(solution.cells)}))
+        verify_solution(language, key, ExecutedNotebook.of(solution))
 
 
 def key_changes(committed: Path, fresh: Path) -> list[str]:

@@ -51,6 +51,18 @@ class ExecutedNotebook:
         """Every event, in cell order."""
         return [e for i in sorted(self.events) for e in self.events[i]]
 
+    @classmethod
+    def of(cls, nb: NotebookNode, seconds: float = 0.0) -> "ExecutedNotebook":
+        """An executed notebook read back: its code cells' events and error outputs (a run's, or a file's)."""
+        result = cls(nb=nb, seconds=seconds)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            result.events[index] = events_in_cell(cell)
+            result.errors += [CellError(index, o.get("ename", ""), o.get("evalue", ""))
+                              for o in cell.outputs if o.output_type == "error"]
+        return result
+
 
 def build_kernel_env(*, mode: str, profile: str = BUILD_PROFILE, data_dir: Path | None = None) -> dict[str, str]:
     """The environment of a build kernel run in ``mode`` and ``profile`` (a copy of ours, adjusted)."""
@@ -101,11 +113,4 @@ def execute_notebook(nb: NotebookNode, *, mode: str, profile: str = BUILD_PROFIL
     # How stdout is cut into chunks depends on flush timing: merge them so that
     # running twice gives the same notebook.
     CoalesceStreamsPreprocessor().preprocess(run, {})
-    result = ExecutedNotebook(nb=run, seconds=time.perf_counter() - start)
-    for index, cell in enumerate(run.cells):
-        if cell.cell_type != "code":
-            continue
-        result.events[index] = events_in_cell(cell)
-        result.errors += [CellError(index, o.get("ename", ""), o.get("evalue", ""))
-                          for o in cell.outputs if o.output_type == "error"]
-    return result
+    return ExecutedNotebook.of(run, seconds=time.perf_counter() - start)

@@ -20,8 +20,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
-from lab6_broken import BROKEN, DECODING, DECODING_END, LAB, MODEL_PARTS, SKIP, TRAINED, expected, plan  # noqa: E402
-from lab6_broken import MODELS_START  # noqa: E402
+from lab6_broken import (BROKEN, DECODING, DECODING_END, LAB, MODEL_PARTS, MODELS_START, SKIP, TRAINED,  # noqa: E402
+                         expected, plan)
 from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
 from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
 
