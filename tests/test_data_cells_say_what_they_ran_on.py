@@ -23,7 +23,21 @@ EXPECTED = {
     "lab5_attention": "This run uses the embedded practice corpus (synthetic; results are not comparable with the "
                       "literature), 3,000 of its 6,000 training pairs: to use Multi30k, run `python -m seqlabs.data "
                       "fetch multi30k`",
+    "lab6_transformer": "This run uses the embedded practice corpus (synthetic; results are not comparable with the "
+                        "literature), 3,000 of its 6,000 training pairs: to use Multi30k, run `python -m seqlabs.data "
+                        "fetch multi30k`",
 }
+
+
+def labs_that_read_a_data_set() -> list[str]:
+    """Every master that loads a corpus with a real alternative (Multi30k, or Lab 3's texts)."""
+    return sorted(p.stem for p in (REPO_ROOT / "labs" / "source").glob("*.ipynb")
+                  if any(call in p.read_text(encoding="utf-8") for call in ("load_parallel(", "load_texts(")))
+
+
+def test_every_lab_that_reads_a_data_set_is_checked():
+    """A new lab that loads a corpus is checked here (lab 6 once printed only the corpus's own description)."""
+    assert labs_that_read_a_data_set() == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("lab", sorted(EXPECTED))
@@ -36,3 +50,11 @@ def test_data_cell_says_what_it_ran_on(lab):
         used = printed.split("training pairs ", 1)[1].split(",", 1)[0]
         assert f"uses the embedded practice corpus (synthetic; results are not comparable with the literature), " \
                f"{int(used):,} of its" in printed
+
+
+def test_the_bundle_readme_names_every_lab_that_reads_multi30k():
+    """The student README's "Used by" line comes from the registry (it once left out lab 6)."""
+    from seqlabs.data.registry import MULTI30K
+    readers = [lab for lab in labs_that_read_a_data_set()
+               if "load_parallel(" in (REPO_ROOT / "labs" / "source" / f"{lab}.ipynb").read_text(encoding="utf-8")]
+    assert readers and set(readers) <= set(MULTI30K.used_by)

@@ -68,7 +68,7 @@ MULTI30K = DataSet(
            "its publishers' terms are at http://shannon.cs.illinois.edu/DenotationGraph/."),
     homepage="https://github.com/multi30k/dataset",
     hash_source="computed from the files published in data/task1/raw/ of github.com/multi30k/dataset",
-    used_by=("lab4_seq2seq", "lab5_attention", "lab3_word2vec (full)"),
+    used_by=("lab4_seq2seq", "lab5_attention", "lab6_transformer", "lab3_word2vec (full)"),
 )
 
 WIKITEXT2 = DataSet(
