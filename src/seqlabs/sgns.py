@@ -161,14 +161,19 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
         sums = [0.0] * workers
 
         def work(k: int) -> None:
-            for b in range(k, n_batches, workers):  # worker k takes every workers-th batch
-                c = centres[b * batch_size:(b + 1) * batch_size]  # [B]
-                o = contexts[b * batch_size:(b + 1) * batch_size]  # [B]
+            mine = range(k, n_batches, workers)  # worker k takes every workers-th batch
+            # shared noise: the epoch's draws in one call, a row of K ids per batch (per-pair noise, [B*K] ids
+            # a batch, is drawn batch by batch: an epoch's worth would be K times the pairs)
+            drawn = draw_noise(table, len(mine) * negatives, generators[k]).view(len(mine), negatives) \
+                if shared_noise else None  # [batches of worker k, K]
+            for j, b in enumerate(mine):
+                lo, hi = b * batch_size, min((b + 1) * batch_size, len(centres))
+                c, o = centres[lo:hi], contexts[lo:hi]  # [B] each
                 step_lr = max(min_lr, lr - (lr - min_lr) * min(schedule["step"] / schedule["total"], 1.0))
-                n = draw_noise(table, max(draws_per_pair * len(c), negatives), generators[k])  # [K] or [B*K]
-                loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)
+                n = drawn[j] if shared_noise else draw_noise(table, draws_per_pair * (hi - lo), generators[k])
+                loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)  # n: [K] or [B*K]
                 schedule["step"] += 1
-                sums[k] += loss * len(c)
+                sums[k] += loss * (hi - lo)
                 bar.update(1)
                 if b % 20 == 0:
                     bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=loss, lr=step_lr)
@@ -200,11 +205,13 @@ def _hand_step(w_in: torch.Tensor, w_out: torch.Tensor, c: torch.Tensor, o: torc
         raise ValueError("grad_fn must return (loss, d_centre, d_context, d_noise); "
                          f"got {type(out).__name__} of length {len(out) if isinstance(out, tuple) else '-'}")
     loss, gc, go, gn = out
-    for name, grad, like in (("d_centre", gc, vc), ("d_context", go, vo), ("d_noise", gn, vn)):
-        if not isinstance(grad, torch.Tensor) or grad.shape != like.shape:
-            raise ValueError(f"grad_fn's {name} must have the shape of its input, {list(like.shape)}; "
-                             f"got {list(getattr(grad, 'shape', []))}")
-    step = -lr * len(c)  # the gradient of the summed loss is B times that of the mean
+    if not (isinstance(gc, torch.Tensor) and isinstance(go, torch.Tensor) and isinstance(gn, torch.Tensor)
+            and gc.shape == vc.shape and go.shape == vo.shape and gn.shape == vn.shape):  # one test a step
+        for name, grad, like in (("d_centre", gc, vc), ("d_context", go, vo), ("d_noise", gn, vn)):
+            if not isinstance(grad, torch.Tensor) or grad.shape != like.shape:
+                raise ValueError(f"grad_fn's {name} must have the shape of its input, {list(like.shape)}; "
+                                 f"got {list(getattr(grad, 'shape', []))}")
+    step = -lr * vc.shape[0]  # the gradient of the summed loss is B times that of the mean
     w_in.index_add_(0, c, gc, alpha=step)
     w_out.index_add_(0, o, go, alpha=step)
     w_out.index_add_(0, n, gn, alpha=step)
