@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from typing import IO, Iterable, Iterator, TypeVar
 
@@ -95,6 +96,7 @@ class LogProgress:
         self._last_written_n = 0
         self._last_written_t = self._start
         self._closed = False
+        self._lock = threading.Lock()
 
     @property
     def every(self) -> int | None:
@@ -126,13 +128,14 @@ class LogProgress:
         self.postfix = dict(ordered_dict or {}, **kwargs)
 
     def update(self, n: int = 1) -> None:
-        self.n += n
-        now = time.perf_counter()
-        every = self.every
-        counted = every is not None and self.n // every > self._last_written_n // every  # another tenth done
-        first = every is None and self.n == n
-        if counted or first or now - self._last_written_t >= self.min_interval:
-            self._write(now)
+        with self._lock:  # Hogwild worker threads update one display: one line per tenth, whole lines
+            self.n += n
+            now = time.perf_counter()
+            every = self.every
+            counted = every is not None and self.n // every > self._last_written_n // every  # another tenth done
+            first = every is None and self.n == n
+            if counted or first or now - self._last_written_t >= self.min_interval:
+                self._write(now)
 
     def _write(self, now: float) -> None:
         where = f"{self.n}/{self.total} ({100 * self.n / self.total:.0f}%)" if self.total else f"{self.n}"
@@ -142,9 +145,10 @@ class LogProgress:
         self._last_written_n, self._last_written_t = self.n, now
 
     def close(self) -> None:
-        if not self._closed and self.n != self._last_written_n:
-            self._write(time.perf_counter())  # the final count, if not yet written
-        self._closed = True
+        with self._lock:
+            if not self._closed and self.n != self._last_written_n:
+                self._write(time.perf_counter())  # the final count, if not yet written
+            self._closed = True
 
 
 MODES = ("auto", "bar", "log", "off")

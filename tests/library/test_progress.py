@@ -1,5 +1,7 @@
 """Progress display per environment, and Trevett's epoch_time."""
 import io
+import threading
+import time
 
 import pytest
 from tqdm import tqdm
@@ -188,3 +190,23 @@ def test_jupyter_bar_is_text_not_a_widget(monkeypatch):
     assert not isinstance(bar, widget_tqdm)
     list(bar)
     assert "4/4" in out.getvalue()
+
+
+def test_worker_threads_updating_one_display_write_whole_lines_once_a_tenth():
+    """Hogwild worker threads share one display: ten whole lines, none written twice, the count exact."""
+    class SlowStream(io.StringIO):  # a terminal's write lets the other threads run, as stderr's does
+        def write(self, text):
+            time.sleep(0.002)
+            return super().write(text)
+
+    out = SlowStream()
+    bar = LogProgress(total=40_000, desc="sgns", stream=out)
+    threads = [threading.Thread(target=lambda: [bar.update(1) for _ in range(10_000)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bar.close()
+    lines = out.getvalue().splitlines()
+    assert bar.n == 40_000
+    assert [line.split()[1] for line in lines] == [f"{4000 * k}/40000" for k in range(1, 11)], lines
