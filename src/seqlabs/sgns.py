@@ -41,6 +41,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from seqlabs.hogwild import can_fork, run_forked, shared_tensor
 from seqlabs.progress import progress
 from seqlabs.word2vec import pairs_of_flat
 
@@ -101,8 +102,8 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
                             grad_fn: GradFn | None = None, loss_fn: LossFn | None = None,
                             shared_noise: bool = True, noise_probs, keep_probs, dim: int = 100, window: int = 5,
                             negatives: int = 16, epochs: int = 5, batch_size: int = 1024, lr: float = 0.025,
-                            min_lr: float = 1e-4, workers: int = 1, seed: int = 0, progress_mode: str = "auto",
-                            desc: str = "sgns") -> SkipGramVectors:
+                            min_lr: float = 1e-4, workers: int = 1, hogwild: str = "auto", seed: int = 0,
+                            progress_mode: str = "auto", desc: str = "sgns") -> SkipGramVectors:
     """Train skip-gram with negative sampling on ``id_lists`` (token ids per text).
 
     Give exactly one of:
@@ -117,12 +118,18 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
 
     ``noise_probs`` [V]: the noise distribution (need not sum to 1);
     ``keep_probs`` [V]: each token's probability to be kept. ``workers > 1``
-    trains with that many Python threads on the shared vectors (torch releases
-    the GIL inside its kernels); give each one torch thread
-    (``torch.set_num_threads(1)``). One worker is deterministic for a seed.
+    trains with that many Hogwild workers on the shared vectors, no locks, as
+    word2vec and gensim do: ``hogwild="auto"`` makes them forked processes with
+    ``grad_fn`` on Linux (``seqlabs.hogwild``: each has its own GIL, so the
+    per-batch Python runs in parallel) and threads otherwise (torch releases the
+    GIL inside its kernels only); ``"threads"`` or ``"processes"`` chooses. Each
+    worker runs one torch thread (give threads ``torch.set_num_threads(1)``).
+    One worker is deterministic for a seed.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if hogwild not in ("auto", "threads", "processes"):
+        raise ValueError(f"hogwild must be 'auto', 'threads' or 'processes', got {hogwild!r}")
     if (grad_fn is None) == (loss_fn is None):
         raise ValueError("give exactly one of grad_fn (loss and hand-derived gradient) and loss_fn (autograd)")
     if grad_fn is not None and not shared_noise:
@@ -138,15 +145,22 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
         raise ValueError(f"token ids must lie in [0, {vocab_size}); got {ids.min()}..{ids.max()}")
     text = np.repeat(np.arange(len(lengths)), lengths)  # [N] text of each token
     step = _hand_step if grad_fn is not None else partial(_autograd_step, shared=shared_noise)
-    draws_per_pair = 0 if shared_noise else negatives
 
+    forked = workers > 1 and grad_fn is not None and hogwild != "threads" and can_fork()
+    if hogwild == "processes" and not forked:
+        raise ValueError("hogwild='processes' needs Linux (os.fork) and grad_fn; use 'threads' or 'auto'")
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     w_in = (torch.rand(vocab_size, dim, generator=generator) - 0.5) / dim  # [V, E] word2vec's init
     w_out = torch.zeros(vocab_size, dim)  # [V, E]
+    if forked:  # every forked worker writes these, as threads would
+        w_in, w_out = shared_tensor(w_in), shared_tensor(w_out)
     result = SkipGramVectors(w_in, w_out)
     generators = [generator] + [torch.Generator().manual_seed(seed + 1 + k) for k in range(workers - 1)]
-    schedule = {"step": 0, "total": None}
+    # per worker: [batches done, summed loss of its pairs], in shared memory when the workers are processes
+    tally = (shared_tensor(torch.zeros(workers, 2, dtype=torch.float64)) if forked
+             else torch.zeros(workers, 2, dtype=torch.float64)).numpy()
+    steps_before, total_steps = 0, None
     start = time.perf_counter()
     for epoch in range(epochs):
         kept = rng.random(ids.size) < keep[ids]  # [N] subsampling
@@ -154,44 +168,63 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
         order = torch.from_numpy(rng.permutation(len(centres)))
         centres, contexts = centres[order], contexts[order]
         n_batches = -(-len(centres) // batch_size)
-        if schedule["total"] is None:  # the schedule assumes every epoch is about as long as the first
-            schedule["total"] = max(1, n_batches * epochs)
+        if total_steps is None:  # the schedule assumes every epoch is about as long as the first
+            total_steps = max(1, n_batches * epochs)
             # one display for the whole run (log lines: about ten in all, however many epochs)
-            bar = progress(total=schedule["total"], desc=desc, mode=progress_mode)
-        sums = [0.0] * workers
+            bar = progress(total=total_steps, desc=desc, mode=progress_mode)
+        tally[:] = 0.0
+        # shared noise: each worker's draws for the epoch in one call, drawn here (a forked worker's generator
+        # would start from the same state every epoch), a row of K ids per batch; per-pair noise ([B*K] ids a
+        # batch: an epoch's worth would be K times the pairs) is drawn batch by batch
+        drawn = [draw_noise(table, len(range(k, n_batches, workers)) * negatives, generators[k]).view(-1, negatives)
+                 if shared_noise else None for k in range(workers)]  # [batches of worker k, K]
 
-        def work(k: int) -> None:
-            mine = range(k, n_batches, workers)  # worker k takes every workers-th batch
-            # shared noise: the epoch's draws in one call, a row of K ids per batch (per-pair noise, [B*K] ids
-            # a batch, is drawn batch by batch: an epoch's worth would be K times the pairs)
-            drawn = draw_noise(table, len(mine) * negatives, generators[k]).view(len(mine), negatives) \
-                if shared_noise else None  # [batches of worker k, K]
-            for j, b in enumerate(mine):
-                lo, hi = b * batch_size, min((b + 1) * batch_size, len(centres))
-                c, o = centres[lo:hi], contexts[lo:hi]  # [B] each
-                step_lr = max(min_lr, lr - (lr - min_lr) * min(schedule["step"] / schedule["total"], 1.0))
-                n = drawn[j] if shared_noise else draw_noise(table, draws_per_pair * (hi - lo), generators[k])
-                loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)  # n: [K] or [B*K]
-                schedule["step"] += 1
-                sums[k] += loss * (hi - lo)
+        def one_batch(k: int, j: int, b: int) -> None:  # worker k's j-th batch, batch b of the epoch
+            lo, hi = b * batch_size, min((b + 1) * batch_size, len(centres))
+            c, o = centres[lo:hi], contexts[lo:hi]  # [B] each
+            step_lr = max(min_lr, lr - (lr - min_lr) * min((steps_before + b) / total_steps, 1.0))
+            n = drawn[k][j] if shared_noise else draw_noise(table, negatives * (hi - lo), generators[k])
+            loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)  # n: [K] or [B*K]
+            tally[k, 0] += 1
+            tally[k, 1] += loss * (hi - lo)
+            if not forked:
                 bar.update(1)
                 if b % 20 == 0:
                     bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=loss, lr=step_lr)
 
+        def work(k: int, skip: int = 0) -> None:
+            for j, b in enumerate(range(k, n_batches, workers)):  # worker k takes every workers-th batch
+                if j >= skip:
+                    one_batch(k, j, b)
+
         if workers == 1:
             work(0)
-        else:  # Hogwild (as word2vec and gensim): threads update the shared vectors without locks
+        elif forked:  # Hogwild in processes: each has its own GIL, as gensim's C threads hold none
+            skip = 0
+            if epoch == 0 and n_batches:  # the first step here: an error in the student's function keeps its cell
+                one_batch(0, 0, 0)
+                skip = 1
+
+            def poll() -> None:
+                bar.update(steps_before + int(tally[:, 0].sum()) - bar.n)
+                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")
+
+            run_forked(lambda k: work(k, skip if k == 0 else 0), workers, poll=poll)
+        else:  # Hogwild (as word2vec and gensim) in threads: torch releases the GIL inside its kernels only
             threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-        result.epoch_losses.append(sum(sums) / max(len(centres), 1))
+        result.epoch_losses.append(float(tally[:, 1].sum()) / max(len(centres), 1))
         result.pairs += len(centres)
         result.words += int(ids.size)
+        steps_before += n_batches
     if epochs:
         bar.total = bar.n  # the epochs after the first were as long as subsampling made them
         bar.close()
+    if forked:  # ordinary tensors again (the shared mappings are freed with their last user)
+        result.in_vectors, result.out_vectors = w_in.clone(), w_out.clone()
     result.seconds = time.perf_counter() - start
     return result
 
