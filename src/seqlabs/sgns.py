@@ -211,11 +211,21 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
 
             run_forked(lambda k: work(k, skip if k == 0 else 0), workers, poll=poll)
         else:  # Hogwild (as word2vec and gensim) in threads: torch releases the GIL inside its kernels only
-            threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+            errors: list[BaseException] = []
+
+            def guarded(k: int) -> None:  # a thread's exception would only be printed: raise it here instead
+                try:
+                    work(k)
+                except BaseException as err:
+                    errors.append(err)
+
+            threads = [threading.Thread(target=guarded, args=(k,)) for k in range(workers)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            if errors:
+                raise errors[0]
         result.epoch_losses.append(float(tally[:, 1].sum()) / max(len(centres), 1))
         result.pairs += len(centres)
         result.words += int(ids.size)
