@@ -87,14 +87,17 @@ def test_the_trainer_learns_the_same_in_processes_as_in_threads():
     common = dict(grad_fn=shared_loss_and_grad, noise_probs=data.counts ** 0.75, keep_probs=np.ones(V), dim=16,
                   window=2, epochs=3, batch_size=256, negatives=8, workers=2, seed=0, progress_mode="off")
     hc, ho = heldout_pairs(texts.heldout, data.word_to_idx, 2)
+    one = train_negative_sampling(ids, V, **dict(common, workers=1))  # deterministic: the oracle
     runs = {mode: train_negative_sampling(ids, V, hogwild=mode, **common) for mode in ("threads", "processes")}
     for mode, run in runs.items():
         assert not run.in_vectors.is_shared() and run.in_vectors.shape == (V, 16)
         assert group_margin(run.in_vectors, word_groups("embedded", data.word_to_idx)) > 0.2, mode
         assert pair_auc(lambda c, o: (run.in_vectors[c] * run.out_vectors[o]).sum(-1), hc, ho) > 0.65, mode
-        assert run.pairs == runs["threads"].pairs  # every batch trained once
-    np.testing.assert_allclose(runs["processes"].epoch_losses, runs["threads"].epoch_losses, rtol=0.02)
-    assert runs["processes"].epoch_losses[-1] < runs["processes"].epoch_losses[0]
+        assert run.pairs == one.pairs  # every batch trained once
+        # the workers' order of updates is the scheduler's: the first epoch's loss varies by a few percent
+        # between runs (4.19-4.38 here, under load), the last one's ends where one worker's does
+        assert run.epoch_losses[-1] == pytest.approx(one.epoch_losses[-1], rel=0.05), mode
+        assert run.epoch_losses[-1] < run.epoch_losses[0], mode
 
 
 def test_the_trainer_names_a_wrong_hogwild_choice_and_keeps_the_students_traceback():
