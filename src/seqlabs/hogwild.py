@@ -1,7 +1,10 @@
 """Hogwild workers (Recht et al. 2011) as forked processes over shared tensors: no lock, and no GIL between them.
 
-    w = shared_tensor(torch.zeros(V, E))       # [V, E] in memory every forked worker writes
-    run_forked(lambda k: train_part(k, w), workers=2, poll=lambda: bar.refresh())
+    w = shared_tensor(torch.zeros(V, E))          # [V, E] in memory every forked worker writes
+    with ForkedWorkers(lambda k: train_part(k, w), workers=2) as pool:
+        for epoch in range(epochs):
+            ...                                   # new work in shared tensors, then
+            pool.run(poll=lambda: bar.refresh())  # every worker runs its part once
 
 Threads share a tensor for free, but each batch's Python (the student's
 function, the gathers and scatters around it) runs one thread at a time under
@@ -10,19 +13,24 @@ workers are C threads that never hold the GIL; forked processes are the way
 Python code gets the same (PyTorch's Hogwild example does it with
 ``torch.multiprocessing``). Here a tensor lives in an anonymous shared memory
 mapping, so a worker forked after it was made writes the parent's copy: no
-file, no shared-memory manager, nothing left behind if a worker dies.
+file, no shared-memory manager, nothing left behind if a worker dies. The
+workers are forked once and run ``work(k)`` each time they are told to (an
+epoch of a small corpus is a tenth of a second: a fork per epoch would cost
+more than it saves); what changes between runs must be in shared tensors,
+since a worker sees this process as it was when it was forked.
 
 Forking needs Linux (macOS's system libraries are not safe to use in a forked
 child; Windows cannot fork): ``can_fork()`` says whether to use it, and the
 caller falls back to threads. Each worker runs its kernels on one torch thread
 and leaves with ``os._exit``, so it never runs the parent's exit handlers (a
-Jupyter kernel's, say). A worker that raises stops the run: ``run_forked``
-raises ``WorkerFailed`` with the worker's traceback once every worker is done.
+Jupyter kernel's, say). A worker that raises stops the run: ``run`` raises
+``WorkerFailed`` with the worker's traceback once every worker has answered.
 """
 from __future__ import annotations
 
 import mmap
 import os
+import select
 import signal
 import sys
 import time
@@ -31,7 +39,9 @@ from typing import Callable
 
 import torch
 
-__all__ = ["can_fork", "shared_tensor", "run_forked", "WorkerFailed"]
+__all__ = ["can_fork", "shared_tensor", "ForkedWorkers", "run_forked", "WorkerFailed"]
+
+RUN, QUIT, DONE, FAILED = b"r", b"q", b"d", b"e"
 
 
 class WorkerFailed(RuntimeError):
@@ -53,64 +63,106 @@ def shared_tensor(values: torch.Tensor) -> torch.Tensor:
     return shared
 
 
-def run_forked(work: Callable[[int], None], workers: int, *, poll: Callable[[], None] | None = None,
-               interval: float = 0.2) -> None:
-    """Run ``work(k)`` for ``k`` in ``range(workers)``, each in a forked process; return when all are done.
+class ForkedWorkers:
+    """``workers`` processes, forked once, each running ``work(k)`` whenever ``run()`` is called.
 
-    ``poll()`` runs in this process every ``interval`` seconds meanwhile (a
-    progress display reading shared counters). Interrupted (Ctrl-C, a
-    notebook's stop button), the workers are killed before the interrupt goes on.
+    Use as a context manager: leaving it stops the workers (killed if it is
+    left by an exception, Ctrl-C included).
     """
-    children: dict[int, tuple[int, int]] = {}  # pid -> (worker, read end of its error pipe)
-    try:
-        for k in range(workers):
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker
-                os.close(read)
-                code = 0
-                try:
-                    torch.set_num_threads(1)
-                    work(k)
-                except BaseException:  # everything, so that the parent hears why
-                    os.write(write, traceback.format_exc().encode("utf-8", "replace")[-16000:])
-                    code = 1
-                finally:
-                    os._exit(code)
-            os.close(write)
-            children[pid] = (k, read)
+
+    def __init__(self, work: Callable[[int], None], workers: int):
+        self._children: list[tuple[int, int, int]] = []  # (pid, command pipe's write end, answer pipe's read end)
+        try:
+            for k in range(workers):
+                self._children.append(self._fork(work, k))
+        except BaseException:
+            self.close(kill=True)
+            raise
+
+    def _fork(self, work: Callable[[int], None], k: int) -> tuple[int, int, int]:
+        command_read, command_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(command_read)
+            os.close(answer_write)
+            return pid, command_write, answer_read
+        # the worker: run work(k) on each command until told to quit, or until the parent is gone (read gives
+        # b"": so no worker may hold another's command pipe open, or that one would wait for ever)
+        for fd in [command_write, answer_read] + [fd for _, *fds in self._children for fd in fds]:
+            os.close(fd)
+        code = 0
+        try:
+            torch.set_num_threads(1)
+            while os.read(command_read, 1) == RUN:
+                work(k)
+                os.write(answer_write, DONE)
+        except BaseException:  # everything, so that the parent hears why
+            os.write(answer_write, FAILED + traceback.format_exc().encode("utf-8", "replace")[-16000:])
+            code = 1
+        finally:
+            os._exit(code)
+
+    def run(self, poll: Callable[[], None] | None = None, interval: float = 0.2) -> None:
+        """Every worker runs ``work(k)`` once; returns when all are done. ``poll()`` runs here meanwhile,
+        every ``interval`` seconds (a progress display reading shared counters), and once at the end."""
+        for _, command, _ in self._children:
+            os.write(command, RUN)
+        waiting = {answer: k for k, (_, _, answer) in enumerate(self._children)}
         failures = []
         last_poll = time.perf_counter()
-        while children:
-            for pid in list(children):  # our own children only: waitpid(-1) would reap a notebook's others
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    k, read = children.pop(pid)
-                    message = _read_all(read)
-                    if os.waitstatus_to_exitcode(status) != 0:
-                        failures.append(f"worker {k}: " + (message or f"ended with status {status}"))
-            if children:
-                if poll is not None and time.perf_counter() - last_poll >= interval:
-                    poll()
-                    last_poll = time.perf_counter()
-                time.sleep(0.002)  # an epoch can take a tenth of a second: notice its end at once
-        if poll is not None:
-            poll()
+        while waiting:
+            ready, _, _ = select.select(list(waiting), [], [], interval)
+            for answer in ready:
+                k = waiting.pop(answer)
+                reply = _read_reply(answer)
+                if reply != DONE:
+                    failures.append(f"worker {k}: " + (reply[1:].decode("utf-8", "replace").strip()
+                                                       or "ended without a word (killed? out of memory?)"))
+            if poll is not None and (not waiting or time.perf_counter() - last_poll >= interval):
+                poll()
+                last_poll = time.perf_counter()
         if failures:
             raise WorkerFailed("a Hogwild worker process failed:\n" + "\n".join(failures))
-    finally:
-        for pid, (_, read) in children.items():  # only when interrupted: stop the rest
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: told to quit, or killed (``kill``: after an error or an interrupt)."""
+        for pid, command, answer in self._children:
             try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
+                if kill:
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    os.write(command, QUIT)
+            except (ProcessLookupError, BrokenPipeError):
                 pass
-            os.close(read)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            os.close(command)
+            os.close(answer)
+        self._children = []
+
+    def __enter__(self) -> "ForkedWorkers":
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        self.close(kill=kind is not None)
 
 
-def _read_all(fd: int) -> str:
-    chunks = []
+def _read_reply(fd: int) -> bytes:
+    """DONE, or FAILED and a traceback (read to the end: the worker has exited), or b"" if it died silently."""
+    first = os.read(fd, 1)
+    if first != FAILED:
+        return first
+    chunks = [first]
     while chunk := os.read(fd, 65536):
         chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace").strip()
+    return b"".join(chunks)
+
+
+def run_forked(work: Callable[[int], None], workers: int, *, poll: Callable[[], None] | None = None,
+               interval: float = 0.2) -> None:
+    """Run ``work(k)`` for ``k`` in ``range(workers)`` once, each in a forked process; return when all are done."""
+    with ForkedWorkers(work, workers) as pool:
+        pool.run(poll=poll, interval=interval)

@@ -32,6 +32,7 @@ the slow comparison). Either way the updates are scattered back with
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from functools import partial
@@ -41,7 +42,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from seqlabs.hogwild import can_fork, run_forked, shared_tensor
+from seqlabs.hogwild import ForkedWorkers, can_fork, shared_tensor
 from seqlabs.progress import progress
 from seqlabs.word2vec import pairs_of_flat
 
@@ -153,83 +154,110 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
     rng = np.random.default_rng(seed)
     w_in = (torch.rand(vocab_size, dim, generator=generator) - 0.5) / dim  # [V, E] word2vec's init
     w_out = torch.zeros(vocab_size, dim)  # [V, E]
-    if forked:  # every forked worker writes these, as threads would
-        w_in, w_out = shared_tensor(w_in), shared_tensor(w_out)
-    result = SkipGramVectors(w_in, w_out)
     generators = [generator] + [torch.Generator().manual_seed(seed + 1 + k) for k in range(workers - 1)]
-    # per worker: [batches done, summed loss of its pairs], in shared memory when the workers are processes
-    tally = (shared_tensor(torch.zeros(workers, 2, dtype=torch.float64)) if forked
-             else torch.zeros(workers, 2, dtype=torch.float64)).numpy()
-    steps_before, total_steps = 0, None
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        kept = rng.random(ids.size) < keep[ids]  # [N] subsampling
-        centres, contexts = pairs_of_flat(ids[kept], text[kept], window)  # [P] each
-        order = torch.from_numpy(rng.permutation(len(centres)))
-        centres, contexts = centres[order], contexts[order]
-        n_batches = -(-len(centres) // batch_size)
-        if total_steps is None:  # the schedule assumes every epoch is about as long as the first
-            total_steps = max(1, n_batches * epochs)
-            # one display for the whole run (log lines: about ten in all, however many epochs)
-            bar = progress(total=total_steps, desc=desc, mode=progress_mode)
-        tally[:] = 0.0
-        # shared noise: each worker's draws for the epoch in one call, drawn here (a forked worker's generator
-        # would start from the same state every epoch), a row of K ids per batch; per-pair noise ([B*K] ids a
-        # batch: an epoch's worth would be K times the pairs) is drawn batch by batch
-        drawn = [draw_noise(table, len(range(k, n_batches, workers)) * negatives, generators[k]).view(-1, negatives)
-                 if shared_noise else None for k in range(workers)]  # [batches of worker k, K]
+    share = shared_tensor if forked else (lambda t: t)  # forked workers write the caller's memory, as threads do
+    w_in, w_out = share(w_in), share(w_out)
+    result = SkipGramVectors(w_in, w_out)
+    tally = share(torch.zeros(workers, 2, dtype=torch.float64)).numpy()  # per worker: [batches done, summed loss]
 
-        def one_batch(k: int, j: int, b: int) -> None:  # worker k's j-th batch, batch b of the epoch
+    def train_batches(k: int, centres: torch.Tensor, contexts: torch.Tensor, noise_rows, n_batches: int,
+                      steps_before: int, total_steps: int, skip: int, show: Callable | None) -> None:
+        """Worker k's batches of an epoch (every workers-th one), after its first ``skip``; the step size falls
+        linearly over ``total_steps``."""
+        for j, b in enumerate(range(k, n_batches, workers)):
+            if j < skip:
+                continue
             lo, hi = b * batch_size, min((b + 1) * batch_size, len(centres))
             c, o = centres[lo:hi], contexts[lo:hi]  # [B] each
             step_lr = max(min_lr, lr - (lr - min_lr) * min((steps_before + b) / total_steps, 1.0))
-            n = drawn[k][j] if shared_noise else draw_noise(table, negatives * (hi - lo), generators[k])
+            n = noise_rows[j] if shared_noise else draw_noise(table, negatives * (hi - lo), generators[k])
             loss = step(w_in, w_out, c, o, n, grad_fn or loss_fn, negatives, step_lr)  # n: [K] or [B*K]
             tally[k, 0] += 1
             tally[k, 1] += loss * (hi - lo)
-            if not forked:
+            if show is not None:
+                show(b, loss, step_lr)
+
+    pool = None
+    if forked:
+        # a forked worker sees this process as it was when forked: each epoch's pairs, noise rows and numbers
+        # reach it through shared tensors, sized for the longest epoch (every token kept: 2 * window pairs each)
+        most_pairs = ids.size * 2 * window
+        pair_rows = share(torch.zeros(2, most_pairs, dtype=torch.int64))  # [centres; contexts]
+        noise_rows = share(torch.zeros(workers, -(-most_pairs // batch_size) // workers + 1, negatives,
+                                       dtype=torch.int64))  # [worker, its batches, K]
+        epoch_numbers = share(torch.zeros(5, dtype=torch.int64)).numpy()  # P, batches, steps before, all steps, skip
+
+        def forked_work(k: int) -> None:
+            pairs, n_batches, steps_before, total_steps, skip = (int(x) for x in epoch_numbers)
+            train_batches(k, pair_rows[0, :pairs], pair_rows[1, :pairs], noise_rows[k], n_batches, steps_before,
+                          total_steps, skip if k == 0 else 0, None)
+
+        pool = ForkedWorkers(forked_work, workers)
+    steps_before, total_steps = 0, None
+    start = time.perf_counter()
+    try:
+        for epoch in range(epochs):
+            kept = rng.random(ids.size) < keep[ids]  # [N] subsampling
+            centres, contexts = pairs_of_flat(ids[kept], text[kept], window)  # [P] each
+            order = torch.from_numpy(rng.permutation(len(centres)))
+            centres, contexts = centres[order], contexts[order]
+            n_batches = -(-len(centres) // batch_size)
+            if total_steps is None:  # the schedule assumes every epoch is about as long as the first
+                total_steps = max(1, n_batches * epochs)
+                # one display for the whole run (log lines: about ten in all, however many epochs)
+                bar = progress(total=total_steps, desc=desc, mode=progress_mode)
+            tally[:] = 0.0
+            # shared noise: each worker's draws for the epoch in one call, here (a forked worker's generator would
+            # start from the same state every epoch), a row of K ids per batch; per-pair noise ([B*K] ids a batch:
+            # an epoch's worth would be K times the pairs) is drawn batch by batch
+            drawn = [draw_noise(table, len(range(k, n_batches, workers)) * negatives, generators[k])
+                     .view(-1, negatives) if shared_noise else None for k in range(workers)]  # [its batches, K]
+
+            def show(b: int, loss: float, step_lr: float) -> None:
                 bar.update(1)
                 if b % 20 == 0:
                     bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=loss, lr=step_lr)
 
-        def work(k: int, skip: int = 0) -> None:
-            for j, b in enumerate(range(k, n_batches, workers)):  # worker k takes every workers-th batch
-                if j >= skip:
-                    one_batch(k, j, b)
+            if pool is not None:  # Hogwild in processes: each has its own GIL, as gensim's C threads hold none
+                skip = 0
+                if epoch == 0 and n_batches:  # the first step here: an error in the student's function keeps its cell
+                    train_batches(0, centres, contexts, drawn[0], min(n_batches, 1), 0, total_steps, 0, None)
+                    skip = 1
+                pair_rows[0, :len(centres)], pair_rows[1, :len(centres)] = centres, contexts
+                for k in range(workers):
+                    noise_rows[k, :len(drawn[k])] = drawn[k]
+                epoch_numbers[:] = (len(centres), n_batches, steps_before, total_steps, skip)
 
-        if workers == 1:
-            work(0)
-        elif forked:  # Hogwild in processes: each has its own GIL, as gensim's C threads hold none
-            skip = 0
-            if epoch == 0 and n_batches:  # the first step here: an error in the student's function keeps its cell
-                one_batch(0, 0, 0)
-                skip = 1
+                def poll() -> None:
+                    bar.update(steps_before + int(tally[:, 0].sum()) - bar.n)
+                    bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")
 
-            def poll() -> None:
-                bar.update(steps_before + int(tally[:, 0].sum()) - bar.n)
-                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")
+                pool.run(poll=poll)
+            elif workers == 1:
+                train_batches(0, centres, contexts, drawn[0], n_batches, steps_before, total_steps, 0, show)
+            else:  # Hogwild (as word2vec and gensim) in threads: torch releases the GIL inside its kernels only
+                errors: list[BaseException] = []
 
-            run_forked(lambda k: work(k, skip if k == 0 else 0), workers, poll=poll)
-        else:  # Hogwild (as word2vec and gensim) in threads: torch releases the GIL inside its kernels only
-            errors: list[BaseException] = []
+                def guarded(k: int) -> None:  # a thread's exception would only be printed: raise it here instead
+                    try:
+                        train_batches(k, centres, contexts, drawn[k], n_batches, steps_before, total_steps, 0, show)
+                    except BaseException as err:
+                        errors.append(err)
 
-            def guarded(k: int) -> None:  # a thread's exception would only be printed: raise it here instead
-                try:
-                    work(k)
-                except BaseException as err:
-                    errors.append(err)
-
-            threads = [threading.Thread(target=guarded, args=(k,)) for k in range(workers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            if errors:
-                raise errors[0]
-        result.epoch_losses.append(float(tally[:, 1].sum()) / max(len(centres), 1))
-        result.pairs += len(centres)
-        result.words += int(ids.size)
-        steps_before += n_batches
+                threads = [threading.Thread(target=guarded, args=(k,)) for k in range(workers)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                if errors:
+                    raise errors[0]
+            result.epoch_losses.append(float(tally[:, 1].sum()) / max(len(centres), 1))
+            result.pairs += len(centres)
+            result.words += int(ids.size)
+            steps_before += n_batches
+    finally:
+        if pool is not None:
+            pool.close(kill=sys.exc_info()[0] is not None)
     if epochs:
         bar.total = bar.n  # the epochs after the first were as long as subsampling made them
         bar.close()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seqlabs.embedding_eval import group_margin, heldout_pairs, pair_auc, word_groups
-from seqlabs.hogwild import WorkerFailed, can_fork, run_forked, shared_tensor
+from seqlabs.hogwild import ForkedWorkers, WorkerFailed, can_fork, run_forked, shared_tensor
 from seqlabs.sgns import train_negative_sampling
 from seqlabs.word2vec import prepare_corpus
 from seqlabs.word2vec_corpora import load_texts
@@ -30,6 +30,29 @@ def test_forked_workers_write_the_parents_shared_tensor():
     plain = torch.zeros(2)
     run_forked(lambda k: plain.fill_(1.0), 2)
     assert plain.tolist() == [0.0, 0.0]  # an ordinary tensor is the child's own copy: the oracle of "shared"
+
+
+def test_workers_are_forked_once_and_read_each_runs_work_from_shared_tensors():
+    """The same processes run every epoch, each reading the work the parent put in shared memory since."""
+    task = shared_tensor(torch.zeros(1, dtype=torch.int64))
+    out = shared_tensor(torch.zeros(2, dtype=torch.int64))
+    pids = shared_tensor(torch.zeros(2, 2, dtype=torch.int64))  # [run, worker]
+
+    def work(k):
+        out[k] = 10 * task[0] + k
+        pids[task[0], k] = os.getpid()
+
+    with ForkedWorkers(work, 2) as pool:
+        results = []
+        for run in (0, 1):
+            task[0] = run
+            pool.run()
+            results.append(out.tolist())
+    assert results == [[0, 1], [10, 11]]
+    assert pids[0].tolist() == pids[1].tolist() and os.getpid() not in pids[0].tolist()
+    for pid in pids[0].tolist():  # told to quit when the block ended
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_a_failing_worker_is_reported_with_its_traceback_after_the_others_finish():
@@ -117,3 +140,9 @@ def test_the_trainer_names_a_wrong_hogwild_choice_and_keeps_the_students_traceba
     for mode in ("processes", "threads"):
         with pytest.raises(ZeroDivisionError, match="the student's own error"):
             train_negative_sampling(ids, V, grad_fn=broken, hogwild=mode, **common)
+
+
+def test_a_worker_that_dies_without_a_word_is_reported():
+    """A worker killed from outside (the out-of-memory killer, say) is named, not waited for."""
+    with pytest.raises(WorkerFailed, match=r"worker 0: ended without a word"):
+        run_forked(lambda k: os.kill(os.getpid(), 9) if k == 0 else None, 2)
