@@ -229,8 +229,8 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
                 epoch_numbers[:] = (len(centres), n_batches, steps_before, total_steps, skip)
 
                 def poll() -> None:
+                    bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")  # first: a log line is written by update
                     bar.update(steps_before + int(tally[:, 0].sum()) - bar.n)
-                    bar.set_postfix(epoch=f"{epoch + 1}/{epochs}")
 
                 pool.run(poll=poll)
             elif workers == 1:
