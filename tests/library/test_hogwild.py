@@ -11,6 +11,7 @@ from seqlabs.hogwild import ForkedWorkers, WorkerFailed, can_fork, run_forked, s
 from seqlabs.sgns import train_negative_sampling
 from seqlabs.word2vec import prepare_corpus
 from seqlabs.word2vec_corpora import load_texts
+from test_word2vec_training import shared_loss_and_grad  # the trainer's oracle gradient, one home
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forked workers need Linux")
 
@@ -88,17 +89,6 @@ def test_an_interrupt_kills_the_workers():
     for pid in pids.tolist():
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-
-
-def shared_loss_and_grad(centre, context, noise):
-    """The lab's shared-noise loss and hand gradient (the reference: benchmarks/word2vec_reference.py)."""
-    batch = len(centre)
-    positive = (centre * context).sum(-1)  # [B]
-    negative = centre @ noise.T  # [B, K]
-    loss = -(torch.nn.functional.logsigmoid(positive).sum() + torch.nn.functional.logsigmoid(-negative).sum()) / batch
-    g_pos = (torch.sigmoid(positive) - 1) / batch  # [B]
-    g_neg = torch.sigmoid(negative) / batch  # [B, K]
-    return loss, g_pos[:, None] * context + g_neg @ noise, g_pos[:, None] * centre, g_neg.T @ centre
 
 
 def test_the_trainer_learns_the_same_in_processes_as_in_threads():
