@@ -79,6 +79,7 @@ def main() -> None:
     data = prepare_corpus(texts.train, min_count=args.min_count, window=args.window)
     ids = [[data.word_to_idx[t] for t in toks] for toks in data.tokens]
     hc, ho = heldout_pairs(texts.heldout, data.word_to_idx, args.window)
+    noise_probs, keep_probs = noise_distribution(data.counts), keep_probabilities(data.counts, args.subsample)
     print(texts.describe())
     print(f"V {data.vocab_size}, {int(data.counts.sum()):,} tokens; dim {args.dim}, window {args.window}, "
           f"t {args.subsample}, epochs {args.epochs}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -104,8 +105,7 @@ def main() -> None:
                     for hogwild in args.hogwild if threads > 1 else ["-"]:
                         cpu = cpu_seconds()
                         ours = train_negative_sampling(ids, data.vocab_size, grad_fn=shared_sgns_loss_and_grad,
-                                                       noise_probs=noise_distribution(data.counts),
-                                                       keep_probs=keep_probabilities(data.counts, args.subsample),
+                                                       noise_probs=noise_probs, keep_probs=keep_probs,
                                                        dim=args.dim, window=args.window, negatives=k,
                                                        epochs=args.epochs, batch_size=batch, workers=threads,
                                                        hogwild="auto" if hogwild == "-" else hogwild, seed=seed,

@@ -39,7 +39,7 @@ from typing import Callable
 
 import torch
 
-__all__ = ["can_fork", "shared_tensor", "ForkedWorkers", "run_forked", "WorkerFailed"]
+__all__ = ["can_fork", "shared_tensor", "ForkedWorkers", "WorkerFailed"]
 
 RUN, QUIT, DONE, FAILED = b"r", b"q", b"d", b"e"
 
@@ -160,9 +160,3 @@ def _read_reply(fd: int) -> bytes:
         chunks.append(chunk)
     return b"".join(chunks)
 
-
-def run_forked(work: Callable[[int], None], workers: int, *, poll: Callable[[], None] | None = None,
-               interval: float = 0.2) -> None:
-    """Run ``work(k)`` for ``k`` in ``range(workers)`` once, each in a forked process; return when all are done."""
-    with ForkedWorkers(work, workers) as pool:
-        pool.run(poll=poll, interval=interval)

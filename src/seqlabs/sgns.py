@@ -32,7 +32,7 @@ the slow comparison). Either way the updates are scattered back with
 """
 from __future__ import annotations
 
-import sys
+import contextlib
 import threading
 import time
 from functools import partial
@@ -177,7 +177,7 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
             if show is not None:
                 show(b, loss, step_lr)
 
-    pool = None
+    pool_context = contextlib.nullcontext()  # gives None: threads, or one worker
     if forked:
         # a forked worker sees this process as it was when forked: each epoch's pairs, noise rows and numbers
         # reach it through shared tensors, sized for the longest epoch (every token kept: 2 * window pairs each)
@@ -192,10 +192,10 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
             train_batches(k, pair_rows[0, :pairs], pair_rows[1, :pairs], noise_rows[k], n_batches, steps_before,
                           total_steps, skip if k == 0 else 0, None)
 
-        pool = ForkedWorkers(forked_work, workers)
+        pool_context = ForkedWorkers(forked_work, workers)  # stopped when the loop ends, killed if it raises
     steps_before, total_steps = 0, None
     start = time.perf_counter()
-    try:
+    with pool_context as pool:
         for epoch in range(epochs):
             kept = rng.random(ids.size) < keep[ids]  # [N] subsampling
             centres, contexts = pairs_of_flat(ids[kept], text[kept], window)  # [P] each
@@ -255,9 +255,6 @@ def train_negative_sampling(id_lists: Sequence[Sequence[int]], vocab_size: int, 
             result.pairs += len(centres)
             result.words += int(ids.size)
             steps_before += n_batches
-    finally:
-        if pool is not None:
-            pool.close(kill=sys.exc_info()[0] is not None)
     if epochs:
         bar.total = bar.n  # the epochs after the first were as long as subsampling made them
         bar.close()

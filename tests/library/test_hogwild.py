@@ -7,13 +7,19 @@ import pytest
 import torch
 
 from seqlabs.embedding_eval import group_margin, heldout_pairs, pair_auc, word_groups
-from seqlabs.hogwild import ForkedWorkers, WorkerFailed, can_fork, run_forked, shared_tensor
+from seqlabs.hogwild import ForkedWorkers, WorkerFailed, can_fork, shared_tensor
 from seqlabs.sgns import train_negative_sampling
 from seqlabs.word2vec import prepare_corpus
 from seqlabs.word2vec_corpora import load_texts
 from test_word2vec_training import shared_loss_and_grad  # the trainer's oracle gradient, one home
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forked workers need Linux")
+
+
+def run_once(work, workers, **poll):
+    """Fork ``workers`` processes, run ``work(k)`` in each once, stop them."""
+    with ForkedWorkers(work, workers) as pool:
+        pool.run(**poll)
 
 
 def test_forked_workers_write_the_parents_shared_tensor():
@@ -25,11 +31,11 @@ def test_forked_workers_write_the_parents_shared_tensor():
         time.sleep(0.3)
         rows[k] = k + 1
 
-    run_forked(work, 3, poll=lambda: polls.append(rows.sum().item()), interval=0.05)
+    run_once(work, 3, poll=lambda: polls.append(rows.sum().item()), interval=0.05)
     assert rows.tolist() == [[1.0] * 4, [2.0] * 4, [3.0] * 4]
     assert len(polls) >= 2 and polls[-1] == 24.0  # polled meanwhile, and once at the end
     plain = torch.zeros(2)
-    run_forked(lambda k: plain.fill_(1.0), 2)
+    run_once(lambda k: plain.fill_(1.0), 2)
     assert plain.tolist() == [0.0, 0.0]  # an ordinary tensor is the child's own copy: the oracle of "shared"
 
 
@@ -66,7 +72,7 @@ def test_a_failing_worker_is_reported_with_its_traceback_after_the_others_finish
         done[k] = 1.0
 
     with pytest.raises(WorkerFailed, match=r"worker 1: Traceback[\s\S]*ValueError: grad_fn's d_noise"):
-        run_forked(work, 3)
+        run_once(work, 3)
     assert done.tolist() == [1.0, 0.0, 1.0]
 
 
@@ -84,7 +90,7 @@ def test_an_interrupt_kills_the_workers():
 
     start = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        run_forked(work, 2, poll=poll, interval=0.01)
+        run_once(work, 2, poll=poll, interval=0.01)
     assert time.perf_counter() - start < 10
     for pid in pids.tolist():
         with pytest.raises(ProcessLookupError):
@@ -135,4 +141,4 @@ def test_the_trainer_names_a_wrong_hogwild_choice_and_keeps_the_students_traceba
 def test_a_worker_that_dies_without_a_word_is_reported():
     """A worker killed from outside (the out-of-memory killer, say) is named, not waited for."""
     with pytest.raises(WorkerFailed, match=r"worker 0: ended without a word"):
-        run_forked(lambda k: os.kill(os.getpid(), 9) if k == 0 else None, 2)
+        run_once(lambda k: os.kill(os.getpid(), 9) if k == 0 else None, 2)
