@@ -29,15 +29,16 @@ EXPECTED = {
 }
 
 
-def labs_that_read_a_data_set() -> list[str]:
-    """Every master that loads a corpus with a real alternative (Multi30k, or Lab 3's texts)."""
+def masters_calling(*calls: str) -> list[str]:
+    """The labs whose master calls any of ``calls``."""
     return sorted(p.stem for p in (REPO_ROOT / "labs" / "source").glob("*.ipynb")
-                  if any(call in p.read_text(encoding="utf-8") for call in ("load_parallel(", "load_texts(")))
+                  if any(call in p.read_text(encoding="utf-8") for call in calls))
 
 
 def test_every_lab_that_reads_a_data_set_is_checked():
-    """A new lab that loads a corpus is checked here (lab 6 once printed only the corpus's own description)."""
-    assert labs_that_read_a_data_set() == sorted(EXPECTED)
+    """A new lab that loads a corpus with a real alternative (Multi30k, or Lab 3's texts) is checked here (lab 6
+    once printed only the corpus's own description)."""
+    assert masters_calling("load_parallel(", "load_texts(") == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("lab", sorted(EXPECTED))
@@ -55,6 +56,5 @@ def test_data_cell_says_what_it_ran_on(lab):
 def test_the_bundle_readme_names_every_lab_that_reads_multi30k():
     """The student README's "Used by" line comes from the registry (it once left out lab 6)."""
     from seqlabs.data.registry import MULTI30K
-    readers = [lab for lab in labs_that_read_a_data_set()
-               if "load_parallel(" in (REPO_ROOT / "labs" / "source" / f"{lab}.ipynb").read_text(encoding="utf-8")]
+    readers = masters_calling("load_parallel(")
     assert readers and set(readers) <= set(MULTI30K.used_by)
