@@ -17,6 +17,8 @@ summary's total (docs/benchmarks.md, "From a --data bundle, as a student"). Need
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import re
@@ -27,8 +29,11 @@ import time
 import zipfile
 from pathlib import Path
 
+from autograder.cli import main as autograder_main
+
 ROOT = Path(__file__).resolve().parents[1]
-SHOWN = re.compile(r"This run uses|test loss|BLEU|gain|sharpness|: \d+/\d+ marks|^✘")
+
+SHOWN = re.compile(r"This run uses|test loss|BLEU|\bgain\b|sharpness|: \d+/\d+ marks|^✘")
 
 
 def fill_answers(release: Path, solution: Path) -> int:
@@ -65,9 +70,10 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
-    subprocess.run([sys.executable, "-c", "import sys; from autograder.cli import main; sys.exit(main())", "bundle",
-                    "--data", str(Path(args.data).resolve()),
-                    "--out", str(work / "dist"), *args.labs], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with contextlib.redirect_stdout(io.StringIO()):  # its "wrote ..." lines
+        if autograder_main(["--root", str(ROOT), "bundle", "--data", str(Path(args.data).resolve()),
+                            "--out", str(work / "dist"), *args.labs]):
+            raise SystemExit("autograder bundle failed")
     home = work / "student home"
     with zipfile.ZipFile(work / "dist" / "seqlabs-student.zip") as bundle:
         bundle.extractall(home)
