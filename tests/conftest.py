@@ -140,18 +140,54 @@ def root(tmp_path_factory):
     return fx.built_root(tmp_path_factory.mktemp("lab"))
 
 
-def kernel_processes() -> list:
-    """Processes of a graded kernel's uid (``autograder.kernel.fence.UID_BASE`` ...) on this machine."""
-    import psutil
-
+def is_kernel(proc) -> bool:
+    """Does ``proc`` run as a graded kernel's uid (``autograder.kernel.fence.UID_BASE`` ...)?"""
     from autograder.kernel.fence import UID_BASE
 
+    return UID_BASE <= proc.uids().real < UID_BASE + 1000
+
+
+def is_fence(proc) -> bool:
+    """Is ``proc`` the fence around a kernel (its ``unshare``, or the script that sets up the namespaces)?"""
+    from autograder.kernel.fence import INNER
+
+    return proc.name() == "unshare" or str(INNER) in proc.cmdline()
+
+
+def kernel_processes() -> list:
+    """Every process of a graded kernel's uid on this machine."""
+    import psutil
+
     found = []
-    for proc in psutil.process_iter(["uids", "cmdline"]):
-        uids = proc.info["uids"]
-        if uids is not None and UID_BASE <= uids.real < UID_BASE + 1000:
-            found.append(proc)
+    for proc in psutil.process_iter():
+        try:
+            if is_kernel(proc):
+                found.append(proc)
+        except psutil.Error:  # gone meanwhile, or not ours to read
+            pass
     return found
+
+
+def started_by(session_pid: int, processes: list) -> list:
+    """Those of ``processes`` a session answers for: its own descendants, and orphans (whose grader is gone).
+
+    Another pytest on the machine (a test's nested ``pytest --collect-only``, a second suite, this one's own
+    workers seen from a nested run) has kernels running meanwhile under its own living grader: they are that
+    session's to check. An orphan, whose nearest ancestor outside the fence (the kernel's processes, its
+    ``unshare`` and namespace script) is init, has no grader left to check it: every session reports it.
+    """
+    import psutil
+
+    own = []
+    for proc in processes:
+        try:
+            ancestors = proc.parents()
+            outside = [a for a in ancestors if not (is_kernel(a) or is_fence(a))]
+        except psutil.Error:  # gone meanwhile
+            continue
+        if any(a.pid == session_pid for a in ancestors) or not outside or outside[0].pid == 1:
+            own.append(proc)
+    return own
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -160,7 +196,7 @@ def pytest_sessionfinish(session, exitstatus):
 
     if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks once, at the end
         return
-    _, left = psutil.wait_procs(kernel_processes(), timeout=15)  # a namespace's teardown is asynchronous
+    _, left = psutil.wait_procs(started_by(os.getpid(), kernel_processes()), timeout=15)  # a namespace's teardown is asynchronous
     if left:
         lines = []
         for proc in left:
