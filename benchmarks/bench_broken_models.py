@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -30,13 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "labs"))
 
 from labrun import judge_emitted, key_from_events, run_master  # noqa: E402
+from measure import cpu_seconds  # noqa: E402
 
 CATALOGUES = {"lab1": "lab1_broken", "lab4": "lab4_broken", "lab6": "lab6_broken"}
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:

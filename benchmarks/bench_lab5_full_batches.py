@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import resource
 import time
 
 import torch
@@ -28,14 +27,10 @@ from torch import nn
 
 from bench_lab5_baselines import attention_model, data, lab4_model
 from lab5_models import reference_namespace
+from measure import cpu_seconds
 from seqlabs.settings import for_profile
 from seqlabs.settings.lab5 import Lab5Settings
 from seqlabs.training import train_epoch
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def time_batches(model, loader, forward, n_batches, trg_pad):

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import cpu_seconds  # noqa: E402
 from word2vec_reference import keep_probabilities, noise_distribution, shared_sgns_loss_and_grad  # noqa: E402
 
 from seqlabs.embedding_eval import analogy_accuracy, heldout_pairs, pair_auc, similarity_score  # noqa: E402
@@ -45,12 +45,6 @@ from seqlabs.gensim_reference import train_gensim  # noqa: E402
 from seqlabs.sgns import train_negative_sampling  # noqa: E402
 from seqlabs.word2vec import prepare_corpus  # noqa: E402
 from seqlabs.word2vec_corpora import SOURCES, load_texts  # noqa: E402
-
-
-def cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished children (forked Hogwild workers)."""
-    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    return sum(u.ru_utime + u.ru_stime for u in usages)
 
 
 def ints(text: str) -> list[int]:
