@@ -90,6 +90,10 @@ SCOPE = {"rnn_copies_its_input": "rnn", "rnn_transposed_recurrent_weight": "rnn"
 
 LSTM_START = "lstm_init_code"  # LSTM-only bugs rerun from here, on a namespace where the RNN part already ran
 RNN_END = "rnn_trained_tests"  # RNN-only bugs stop here: the LSTM part does not use the RNN's answers
+SHARED_UNTIL = RNN_END  # the reference's namespace after this cell is where LSTM-only bugs resume
+# The answer blocks a failed trained block names as the one to fix first, and those trained blocks.
+FIRST_PARTS = {"rnn_forward", "rnn_gradcheck", "rnn_optim", "lstm_forward", "lstm_gradcheck"}
+TRAINED = {"rnn_trained", "rnn_predicted", "lstm_trained", "lstm_predicted"}
 
 
 def expected(name: str, profile: str) -> tuple[set[str], set[str]]:

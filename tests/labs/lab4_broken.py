@@ -67,6 +67,10 @@ def trained_values(run) -> dict[str, float]:
     return out
 
 MODELS_START = "encoder"  # every entry reruns from the model cells, on a namespace where the data cells ran
+SHARED_UNTIL = "check_helpers"  # data, vocabularies and loaders: shared by every run of a profile
+# The answer blocks a failed trained block names as the one to fix first, and those trained blocks.
+FIRST_PARTS = {"encoder", "decoder", "seq2seq", "gru_model"}
+TRAINED = {"lstm_loss", "lstm_bleu", "gru_loss"}
 
 
 def plan(name: str) -> dict:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from labrun import Bug, expected_blocks
 
 LAB = "lab6_transformer"
+# The answer blocks a failed trained block names as the one to fix first (FIRST_PARTS), and those trained blocks.
 TRAINED = {"transformer_loss", "transformer_bleu", "beam_bleu"}
-MODEL_PARTS = {"positions", "decoder_layer", "decoder_masks", "decoder_dropout", "smoothing", "schedule"}
+FIRST_PARTS = {"positions", "decoder_layer", "decoder_masks", "decoder_dropout", "smoothing", "schedule"}
 
 BROKEN = {
     # the self-attention gets no causal mask: each position reads the token it must predict and learns to copy it
@@ -46,6 +47,7 @@ DECODING = {
         Bug("decoding", "done |= next_token == eos_index", "done = next_token == eos_index"), {"greedy"}),
 }
 DECODING_END = "decoding_tests"
+SHARED_UNTIL = "data"  # data, vocabularies and loaders: shared by every run of a profile
 MODELS_START = "check_helpers"  # every entry reruns from the check helpers (their `require` reads the
 # namespace it was defined in), on a namespace where the data cells ran
 SKIP = ("positions_plot", "compare", "heatmaps")

@@ -10,11 +10,13 @@ profile asked for, exactly as ``autograder grade`` would.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from unittest import mock
 
 import nbformat
@@ -56,6 +58,30 @@ def _environment(profile: str, data_dir: str | Path | None = None):
 
 # The profiles the catalogue tests run: fast always; SEQLABS_CATALOGUE_PROFILES="fast class" adds class (minutes).
 CATALOGUE_PROFILES = os.environ.get("SEQLABS_CATALOGUE_PROFILES", "fast").split()
+
+
+class CheckRecorder:
+    """Stands in for ``autograder`` in a test cell run with ``exec``: each block runs to its end (an error is kept
+    in ``errors``, as the notebook takes the block's marks), each check records its value in ``values``."""
+
+    def __init__(self):
+        self.values, self.errors = {}, {}
+
+    @contextlib.contextmanager
+    def marks(self, block, points, **_):
+        try:
+            yield
+        except Exception as error:  # a block that raises loses its marks, as in the notebook
+            self.errors[block] = error
+
+    def check(self, check_id, value, **tolerance):
+        self.values[check_id] = value
+
+    def check_shape(self, check_id, value):
+        self.values[check_id] = [int(n) for n in value.shape]  # what autograder.check_shape records
+
+    def require(self, *names):
+        pass  # the reference defines every name
 
 
 def namespaces_after(lab: str, cell: str) -> dict[str, dict]:
@@ -150,6 +176,18 @@ def expected_blocks(entry: tuple) -> tuple[set[str], set[str]]:
     """``(fails, may_fail)`` of a catalogue entry ``(bugs, fails[, may_fail])``."""
     _, fails, *rest = entry
     return set(fails), set(rest[0]) if rest else set()
+
+
+def assert_entry_fails_exactly(catalogue: ModuleType, name: str, profile: str, shared: dict[str, dict],
+                                **plan_options) -> None:
+    """Run entry ``name`` of ``catalogue`` (a ``labN_broken`` module) in ``profile`` as its ``plan`` says, from
+    ``shared[profile]`` (``namespaces_after(catalogue.LAB, catalogue.SHARED_UNTIL)``), and assert that it fails
+    exactly its blocks, each failed ``TRAINED`` block naming the failed ``FIRST_PARTS`` block to fix first."""
+    fails, may_fail = catalogue.expected(name, profile)
+    run = run_master(catalogue.LAB, profile=profile, bugs=catalogue.BROKEN[name][0], namespace=shared[profile],
+                     **catalogue.plan(name, **plan_options))
+    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail, first_parts=catalogue.FIRST_PARTS,
+                         trained=catalogue.TRAINED)
 
 
 def assert_fails_exactly(run: Run, name: str, fails: set[str], may_fail: set[str], *, first_parts: set[str],

@@ -22,24 +22,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
-from lab1_broken import BROKEN, LAB, RNN_END, expected, plan  # noqa: E402
+import lab1_broken  # noqa: E402
 from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
-from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
+from labrun import assert_entry_fails_exactly, namespaces_after  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def rnn_part():
-    """The master's RNN part run once per profile (its namespace), where the LSTM-only bugs start."""
-    return namespaces_after(LAB, RNN_END)
+def shared():
+    return namespaces_after(lab1_broken.LAB, lab1_broken.SHARED_UNTIL)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("name", sorted(BROKEN))
-def test_broken_model_fails_its_blocks_and_only_them(name, profile, rnn_part):
-    bugs = BROKEN[name][0]
-    fails, may_fail = expected(name, profile)
-    run = run_master(LAB, profile=profile, bugs=bugs, namespace=rnn_part[profile], **plan(name, cheap=True))
-    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail,
-                         first_parts={"rnn_forward", "rnn_gradcheck", "rnn_optim", "lstm_forward", "lstm_gradcheck"},
-                         trained={"rnn_trained", "rnn_predicted", "lstm_trained", "lstm_predicted"})
+@pytest.mark.parametrize("name", sorted(lab1_broken.BROKEN))
+def test_broken_model_fails_its_blocks_and_only_them(name, profile, shared):
+    assert_entry_fails_exactly(lab1_broken, name, profile, shared, cheap=True)

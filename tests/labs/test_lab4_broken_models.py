@@ -20,25 +20,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
-from lab4_broken import BROKEN, LAB, expected, plan  # noqa: E402
+import lab4_broken  # noqa: E402
 from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
-from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
-
-DATA_END = "check_helpers"  # data, vocabularies and loaders: shared by every run of a profile
+from labrun import assert_entry_fails_exactly, namespaces_after  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def data_part():
-    return namespaces_after(LAB, DATA_END)
+def shared():
+    return namespaces_after(lab4_broken.LAB, lab4_broken.SHARED_UNTIL)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("name", sorted(BROKEN))
-def test_broken_model_fails_its_blocks_and_only_them(name, profile, data_part):
-    bugs = BROKEN[name][0]
-    fails, may_fail = expected(name, profile)
-    run = run_master(LAB, profile=profile, bugs=bugs, namespace=data_part[profile], **plan(name))
-    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail,
-                         first_parts={"encoder", "decoder", "seq2seq", "gru_model"},
-                         trained={"lstm_loss", "lstm_bleu", "gru_loss"})
+@pytest.mark.parametrize("name", sorted(lab4_broken.BROKEN))
+def test_broken_model_fails_its_blocks_and_only_them(name, profile, shared):
+    assert_entry_fails_exactly(lab4_broken, name, profile, shared)

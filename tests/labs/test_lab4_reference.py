@@ -6,6 +6,7 @@ regions included) and executed on their own, with PyTorch as the oracle.
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,9 @@ import torch
 import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).parent))
+from labrun import CheckRecorder  # noqa: E402
+
 SOURCE = ROOT / "labs" / "source" / "lab4_seq2seq.ipynb"
 MODEL_CELLS = ("encoder", "decoder", "seq2seq", "init_count", "gru_model")
 
@@ -162,26 +166,6 @@ def test_greedy_decode_matches_seq2seq_without_teacher_forcing(lab, kind):
 
 # ---------------------------------------------------------------- the lab's checks against mistakes
 
-class _Recorder:
-    """Stands in for `autograder` in a test cell: blocks are plain contexts, checks record their values."""
-
-    def __init__(self):
-        self.values = {}
-
-    def marks(self, block, points, **_):
-        import contextlib
-        return contextlib.nullcontext()
-
-    def check(self, check_id, value, **tolerance):
-        self.values[check_id] = value
-
-    def check_shape(self, check_id, value):
-        self.values[check_id] = [int(n) for n in value.shape]  # what autograder.check_shape records
-
-    def require(self, *names):
-        pass  # the reference defines every name
-
-
 def _checked_values(lab, test_cell, **overrides):
     """Run the notebook's `test_cell` with the model classes (optionally replaced) and return its checked values."""
     import json
@@ -190,10 +174,12 @@ def _checked_values(lab, test_cell, **overrides):
 
     nb = nbformat.read(SOURCE, as_version=4)
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
-    recorder = _Recorder()
+    recorder = CheckRecorder()
     namespace = {**lab, **overrides, "autograder": recorder}
     exec(compile(cells["check_helpers"].source, "check_helpers", "exec"), namespace)
     exec(compile(cells[test_cell].source, test_cell, "exec"), namespace)
+    if recorder.errors:  # these tests compare values: a block that raised is the test's error, not a verdict
+        raise next(iter(recorder.errors.values()))
     key = json.loads((ROOT / "labs" / "keys" / "lab4_seq2seq.json").read_text())["checks"]
     verdicts = {}
     for check_id, value in recorder.values.items():

@@ -9,7 +9,6 @@ judges them with the committed key: each must lose the blocks it names.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import random
@@ -24,6 +23,9 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lab5_models import broken_variants, notebook_cells, reference_namespace  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from labrun import CheckRecorder  # noqa: E402
 
 KEY = ROOT / "labs" / "keys" / "lab5_attention.json"
 
@@ -226,31 +228,6 @@ def test_causal_mask_is_torchs_square_subsequent_mask():
 
 # ---------------------------------------------------------------- the notebook's checks against broken models
 
-class _Recorder:
-    """Stands in for `autograder` in a test cell: blocks run to the end, checks record their values."""
-
-    def __init__(self):
-        self.values, self.errors = {}, {}
-        self._block = None
-
-    @contextlib.contextmanager
-    def marks(self, block, points, **_):
-        self._block = block
-        try:
-            yield
-        except Exception as error:  # a block that raises loses its marks, as in the notebook
-            self.errors[block] = error
-
-    def check(self, check_id, value, **tolerance):
-        self.values[check_id] = value
-
-    def check_shape(self, check_id, value):
-        self.values[check_id] = [int(n) for n in value.shape]  # what autograder.check_shape records
-
-    def require(self, *names):
-        pass  # the reference defines every name
-
-
 def failed_blocks(test_cell: str, **overrides) -> set[str]:
     """The blocks of `test_cell` that lose their marks when the notebook's names are replaced by `overrides`."""
     from autograder.notebook import judge
@@ -258,7 +235,7 @@ def failed_blocks(test_cell: str, **overrides) -> set[str]:
 
     key = json.loads(KEY.read_text())
     cells = notebook_cells()
-    recorder = _Recorder()
+    recorder = CheckRecorder()
     namespace = reference_namespace()  # a fresh one: the master's functions look their helpers up in it,
     namespace.update(overrides)  # so a broken helper breaks what calls it, as in the notebook
     namespace.update(autograder=recorder, math=math, random=random)

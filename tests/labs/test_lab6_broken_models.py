@@ -20,33 +20,28 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the catalogue modules, shared with benchmarks/bench_broken_models.py
 
-from lab6_broken import (BROKEN, DECODING, DECODING_END, LAB, MODEL_PARTS, MODELS_START, SKIP, TRAINED,  # noqa: E402
-                         expected, plan)
+import lab6_broken  # noqa: E402
+from lab6_broken import DECODING, DECODING_END, LAB, MODELS_START, SKIP  # noqa: E402
 from labrun import CATALOGUE_PROFILES as PROFILES  # noqa: E402
-from labrun import assert_fails_exactly, namespaces_after, run_master  # noqa: E402
-
-DATA_END = "data"  # data, vocabularies and loaders: shared by every run of a profile
+from labrun import assert_entry_fails_exactly, namespaces_after, run_master  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def data_part():
-    return namespaces_after(LAB, DATA_END)
+def shared():
+    return namespaces_after(lab6_broken.LAB, lab6_broken.SHARED_UNTIL)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("name", sorted(BROKEN))
-def test_broken_model_fails_its_blocks_and_only_them(name, profile, data_part):
-    bugs = BROKEN[name][0]
-    fails, may_fail = expected(name, profile)
-    run = run_master(LAB, profile=profile, bugs=bugs, namespace=data_part[profile], **plan(name))
-    assert_fails_exactly(run, f"{name} [{profile}]", fails, may_fail, first_parts=MODEL_PARTS, trained=TRAINED)
+@pytest.mark.parametrize("name", sorted(lab6_broken.BROKEN))
+def test_broken_model_fails_its_blocks_and_only_them(name, profile, shared):
+    assert_entry_fails_exactly(lab6_broken, name, profile, shared)
 
 
 @pytest.mark.parametrize("name", sorted(DECODING))
-def test_decoding_mistake_with_right_translations_fails_its_block_and_only_it(name, data_part):
+def test_decoding_mistake_with_right_translations_fails_its_block_and_only_it(name, shared):
     """Does a decoder that translates right but decodes on to max_len after every sentence ended lose greedy?"""
     bug, fails = DECODING[name]
-    run = run_master(LAB, profile=PROFILES[0], bugs=(bug,), namespace=data_part[PROFILES[0]], start_at=MODELS_START,
+    run = run_master(LAB, profile=PROFILES[0], bugs=(bug,), namespace=shared[PROFILES[0]], start_at=MODELS_START,
                      skip=SKIP, stop_after=DECODING_END)
     assert "greedy" in run.judged and {block for block, judged in run.judged.items() if not judged.ok} == fails
