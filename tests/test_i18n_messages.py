@@ -117,6 +117,18 @@ def test_use_language_is_per_context(monkeypatch):
     assert _("marks") == "puntos"
 
 
+def test_counts_are_grouped_as_the_notebooks_language_writes_them():
+    """A data cell's "2,998 of its 6,000 pairs" reads as a little under three in Spanish: 2.998 there (CLDR)."""
+    from seqlabs.messages import number
+
+    with use_language("en"):
+        assert (number(2998), number(21963), number(300)) == ("2,998", "21,963", "300")
+    with use_language("es"):
+        assert (number(2998), number(21963), number(300)) == ("2.998", "21.963", "300")
+    with use_language("zz-unknown"):  # no CLDR data: English grouping, no error in a student's data cell
+        assert number(2998) == "2,998"
+
+
 def test_a_spanish_feedback_page():
     """A Spanish result's page: lang="es", Spanish headings, totals, verdict words; the English one unchanged."""
     result = {"student": "ana", "status": "graded", "score": 1.0, "max_score": 3.0,
@@ -160,7 +172,7 @@ def test_a_spanish_outline_summary_and_missing_name_show_spanish_titles():
             outline.parts[1].label: {"earned": 1.0, "points": 3.0}, "extra": {"earned": 0.0, "points": 0.0}}}))
         info = student_info_problems([], []) + student_info_problems(["", "7"], ["Ana"])
     assert shown.splitlines()[:2] == ["Laboratorio 0: un laboratorio de ejemplo",
-                                      "Partes: 0. Datos del estudiante; 1. Medias por columna; "
+                                      "Partes calificadas: 0. Datos del estudiante; 1. Medias por columna; "
                                       "2. Raíz cuadrática media; 3. Nombra la puerta; "
                                       "4. Entrena una regresión logística."]
     assert "Otros 2 puntos son de las respuestas escritas" in shown
@@ -177,7 +189,7 @@ def test_a_spanish_outline_summary_and_missing_name_show_spanish_titles():
     assert info == ["indica uno o dos números de estudiante (hay 0)",
                     "los números de estudiante no pueden estar vacíos y deben ser distintos",
                     "escribe una firma (nombre completo) por cada número de estudiante"]
-    assert display.outline_text(outline).splitlines()[1].startswith("Parts: 0. Student information; 1. Column means")
+    assert display.outline_text(outline).splitlines()[1].startswith("Graded parts: 0. Student information; 1. Column means")
     assert outline.parts[1].label == "1. Column means"  # the tally's and the events' section: one in every language
 
 

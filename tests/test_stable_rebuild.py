@@ -18,7 +18,7 @@ import pytest
 from autograder.core import values
 from autograder.assign import build_labs, lab_paths
 from autograder.assign.stable import accepts, keep_committed, same_solution
-from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, copy_labs
+from conftest import EXAMPLE_LAB, EXAMPLE_ROOT, REPO_ROOT, copy_labs
 
 pytestmark = pytest.mark.xdist_group("build_lab0")
 
@@ -101,6 +101,18 @@ def test_a_solution_differing_only_in_outputs_is_the_same():
     assert not same_solution(text, nbformat.writes(edited))
     fewer_marks = text.replace('"earned": 7.0', '"earned": 6.0')
     assert fewer_marks != text and not same_solution(text, fewer_marks)
+
+
+@pytest.mark.parametrize("display", ["outline", "block", "summary"])
+def test_a_solution_whose_autograder_displays_changed_words_is_not_the_same(display):
+    """The outline, the ✓ lines and the summary are the notebook's language and the autograder's words, not a
+    machine's sample: a Spanish solution built before a message was translated (its outline English) is rewritten."""
+    text = lab_paths(REPO_ROOT, "lab0_example")["solution"].read_text()  # a lab with an outline
+    nb = nbformat.reads(text, as_version=4)
+    output = next(o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", ())
+                  if f'class="seqlabs-autograder-{display}"' in "".join(o.get("data", {}).get("text/html", "")))
+    output.data["text/plain"] = "".join(output.data["text/plain"]).replace("marks", "puntos").replace("Parts", "Partes")
+    assert nbformat.writes(nb) != text and not same_solution(text, nbformat.writes(nb))
 
 
 FACTOR_FILE = "another-machine.txt"  # beside the master: the kernels' working folder

@@ -23,8 +23,12 @@ Every other field of the entry (kind, block, hidden, tolerance, bound, salt,
 target) must be equal, so a changed source or tolerance rewrites the key.
 
 A solution notebook is kept when its cells (type, id, source, metadata), the
-notebook's metadata and the marks it shows (its ``summary()`` events) are
-unchanged: its printed numbers and plots are one machine's sample run.
+notebook's metadata, the marks it shows (its ``summary()`` events) and the
+autograder's own displays (the outline, each block's ✓ line, the summary
+table: fixed by the marks and the notebook's language) are unchanged: its
+printed numbers and plots are one machine's sample run. A changed message
+or translation thus rewrites the solution, whose displays would otherwise
+stay in the words of the build that first wrote it.
 """
 from __future__ import annotations
 
@@ -79,7 +83,8 @@ def same_solution(old_text: str, new_text: str) -> bool:
         old, new = nbformat.reads(old_text, as_version=4), nbformat.reads(new_text, as_version=4)
     except Exception:
         return False
-    return old.metadata == new.metadata and _inputs(old) == _inputs(new) and _marks(old) == _marks(new)
+    return (old.metadata == new.metadata and _inputs(old) == _inputs(new) and _marks(old) == _marks(new)
+            and _displays(old) == _displays(new))
 
 
 def _inputs(nb) -> list[tuple]:
@@ -91,6 +96,15 @@ def _marks(nb) -> list[dict[str, Any]]:
     from autograder.core.events import events_in_cell
 
     return [e for c in nb.cells if c.cell_type == "code" for e in events_in_cell(c) if e.get("event") == "summary"]
+
+
+AUTOGRADER_DISPLAY = 'class="seqlabs-autograder-'  # the HTML of what autograder.notebook.display shows
+
+
+def _displays(nb) -> list[str]:
+    """The text of the autograder's own displays, in order: words and marks, no machine's numbers."""
+    return ["".join(o.data.get("text/plain", "")) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", ())
+            if o.output_type == "display_data" and AUTOGRADER_DISPLAY in "".join(o.data.get("text/html", ""))]
 
 
 # Wall-clock durations a notebook prints ("2 epochs in 4 s", "0m 3s", "time=0m04s", "12.5 ms"):

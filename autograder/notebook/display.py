@@ -161,7 +161,7 @@ def summary_html(tally: dict[str, Any]) -> str:
 def outline_text(outline: Any) -> str:
     """What the setup cell shows: the lab, its parts, and how marks work (titles in the notebook's language)."""
     lines = [outline.shown_title,
-             _("Parts: {parts}.").format(parts="; ".join(p.shown_label for p in outline.parts if p.blocks))]
+             _("Graded parts: {parts}.").format(parts="; ".join(p.shown_label for p in outline.parts if p.blocks))]
     lines.append(_("How marks work: each test cell shows ✓ or ✘ and the marks of each of its blocks; running a cell "
                    "again replaces its marks. The summary at the end adds them up by part."))
     if outline.hand_graded:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.core.messages import Catalogue
+from autograder.core.messages import Catalogue, current_language
 
 CATALOGUE = Catalogue("seqlabs", Path(__file__).resolve().parent / "locale")
 
@@ -22,3 +22,15 @@ CATALOGUE = Catalogue("seqlabs", Path(__file__).resolve().parent / "locale")
 def _(message: str) -> str:
     """``message`` (an English msgid) in the notebook's language."""
     return CATALOGUE.gettext(message)
+
+
+def number(n: int) -> str:
+    """``n`` grouped as the notebook's language writes it (CLDR's data, through Babel): ``21,963`` in English,
+    ``21.963`` in Spanish, where ``21,963`` reads as twenty-one and a bit."""
+    from babel.core import UnknownLocaleError
+    from babel.numbers import format_decimal
+
+    try:
+        return format_decimal(n, locale=current_language())
+    except (UnknownLocaleError, ValueError):  # a language CLDR does not know: English grouping
+        return f"{n:,}"

@@ -27,9 +27,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from seqlabs.messages import _, number
+
 SOURCES = ("embedded", "lee", "gensim-wiki", "multi30k", "wikitext-2")
 WIKITEXT_ZIP = "wikitext-2-raw-v1.zip"
-# What each source is, for the line a data cell prints (TextSplits.ran_on).
+# What each source is, for the line a data cell prints (TextSplits.ran_on): msgids of seqlabs' catalogue
+# (autograder.i18n.source_messages.CONSTANTS), shown in the notebook's language.
 KINDS = {
     "embedded": ("the embedded practice corpus (synthetic; results are not comparable with the literature): "
                  "for real text, run the lab in the class profile (SEQLABS_PROFILE=class, the default), "
@@ -93,7 +96,8 @@ class TextSplits:
     def ran_on(self) -> str:
         """One line for a data cell: which text this run trains on and how much of it."""
         words = sum(len(t.split()) for t in self.train)
-        return f"This run uses {KINDS[self.name]}: {len(self.train):,} training texts, {words:,} words."
+        return _("This run uses {kind}: {texts} training texts, {words} words.").format(
+            kind=_(KINDS[self.name]), texts=number(len(self.train)), words=number(words))
 
 
 def gensim_datapath(name: str) -> Path:

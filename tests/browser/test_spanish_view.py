@@ -47,7 +47,7 @@ def test_spanish_release_speaks_spanish(page, jupyter, tmp_path):
     assert "parte" in summary and "1. Medias por columna" in summary and "marks" not in summary, summary
     assert "Column means" not in summary and "No incluidos en este total: 2 puntos" in summary, summary
     outline = nbpage.page.locator(".jp-OutputArea-output .seqlabs-autograder-outline").first.inner_text()
-    assert "Partes: 0. Datos del estudiante; 1. Medias por columna;" in outline and "Cómo funcionan" in outline, \
+    assert "Partes calificadas: 0. Datos del estudiante; 1. Medias por columna;" in outline and "Cómo funcionan" in outline, \
         outline
 
     code, test = nbpage.code_cell_with("def column_means"), nbpage.code_cell_with('marks("q1_means"')

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.core.messages import use_language
 import seqlabs.data
 from seqlabs.corpora import load_parallel, ran_on
 from seqlabs.data import FetchError, fetch, fetched
@@ -169,6 +170,11 @@ def test_use_points_a_student_kernel_at_the_data_and_does_nothing_when_graded(se
     assert seqlabs.data.use("multi30k", root=tmp_path, base_url=server.url, log=lambda m: None) is None
     assert server.requests == [] and "SEQLABS_DATA" not in os.environ
     monkeypatch.setenv("AUTOGRADER_MODE", "student")
-    assert seqlabs.data.use("multi30k", root=tmp_path, base_url=server.url, log=lambda m: None) == tmp_path
+    said = []
+    with use_language("es"):  # a Spanish notebook: what to do next, in Spanish
+        assert seqlabs.data.use("multi30k", root=tmp_path, base_url=server.url, log=said.append) == tmp_path
+        test_split = load_parallel("test")
+        assert ran_on(test_split) == f"Esta ejecución usa Multi30k, 1.000 pares de entrenamiento (de {tmp_path / 'multi30k'})."
+    assert f"este kernel lee ahora datos reales de {tmp_path} (SEQLABS_DATA): vuelve a ejecutar la celda" in said[-1]
     assert os.environ["SEQLABS_DATA"] == str(tmp_path)
-    assert load_parallel("test").name == "multi30k"
+    assert test_split.name == "multi30k"

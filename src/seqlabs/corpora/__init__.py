@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from seqlabs.corpora.base import ParallelCorpus
 from seqlabs.corpora.embedded import load_embedded
 from seqlabs.corpora.multi30k import FETCH_COMMAND, SPLITS, find_split_files, load_multi30k, multi30k_dir
+from seqlabs.messages import _, number
 from seqlabs.profiles import DATA_ENV, data_dir
 from seqlabs.text.batching import PairDataset
 from seqlabs.text.tokenize import tokenize_many
@@ -29,13 +30,9 @@ from seqlabs.text.vocab import Vocab
 SOURCES = ("multi30k", "embedded")
 
 __all__ = ["ParallelCorpus", "load_parallel", "load_multi30k", "load_embedded", "multi30k_available", "SOURCES",
-           "TranslationData", "translation_datasets", "ran_on", "EMBEDDED_NOTE"]
+           "TranslationData", "translation_datasets", "ran_on"]
 
-# What a data cell says when it ran on the embedded corpus (issue 28: every data cell says what it ran on).
-EMBEDDED_NOTE = ("the embedded practice corpus (synthetic; results are not comparable with the literature): "
-                 f"to use Multi30k, run `{FETCH_COMMAND}` in a terminal and start Jupyter with the {DATA_ENV} "
-                 "it prints, or run `import seqlabs.data; seqlabs.data.use(\"multi30k\")` in a cell above this "
-                 "one, then run this cell again")
+USE_MULTI30K = 'import seqlabs.data; seqlabs.data.use("multi30k")'  # what a cell above the data cell runs
 
 
 def _multi30k_split(split: str) -> str:
@@ -80,14 +77,19 @@ def ran_on(train: ParallelCorpus, whole: ParallelCorpus | None = None) -> str:
     """One line for a data cell: which corpus this run trains on, how many pairs, and how to get the real one.
 
     ``train``: the training pairs the run uses; ``whole``: the split they were
-    cut from (to say "3,000 of its 29,000"), if they are a part of it.
+    cut from (to say "3,000 of its 29,000"), if they are a part of it. In the notebook's language
+    (``seqlabs.messages``): the line tells the student what to do.
     """
-    count = f"{len(train):,} training pairs"
     if whole is not None and len(whole) != len(train):
-        count = f"{len(train):,} of its {len(whole):,} training pairs"
+        count = _("{used} of its {total} training pairs").format(used=number(len(train)), total=number(len(whole)))
+    else:
+        count = _("{used} training pairs").format(used=number(len(train)))
     if train.name == "multi30k":
-        return f"This run uses Multi30k, {count} (from {train.origin})."
-    return f"This run uses {EMBEDDED_NOTE.replace(':', f', {count}:', 1)}."
+        return _("This run uses Multi30k, {count} (from {origin}).").format(count=count, origin=train.origin)
+    return _("This run uses the embedded practice corpus (synthetic; results are not comparable with the "
+             "literature), {count}: to use Multi30k, run `{fetch}` in a terminal and start Jupyter with the {env} "
+             "it prints, or run `{use}` in a cell above this one, then run this cell again."
+             ).format(count=count, fetch=FETCH_COMMAND, env=DATA_ENV, use=USE_MULTI30K)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Callable
 
 from seqlabs.data.download import FetchError, fetch, fetched, missing_files
 from seqlabs.data.registry import DATASETS, DataSet
+from seqlabs.messages import _
 from seqlabs.profiles import DATA_ENV, data_dir, use_data_dir
 
 __all__ = ["DATASETS", "DataSet", "FetchError", "fetch", "fetched", "missing_files", "use"]
@@ -47,6 +48,6 @@ def use(name: str = "multi30k", *, log: Callable[[str], None] = print, **fetch_a
     root = fetch(name, log=log, **fetch_args)
     if data_dir() is None:
         use_data_dir(root)
-        log(f"this kernel now reads real data from {root} ({DATA_ENV}): run the lab's data cell again. "
-            f"To have it from the start next time, start Jupyter with {DATA_ENV}={root}")
+        log(_("this kernel now reads real data from {root} ({env}): run the lab's data cell again. To have them "
+              "from the start next time, start Jupyter with {env}={root}").format(root=root, env=DATA_ENV))
     return root
