@@ -71,11 +71,11 @@ def generate_topic_texts(n: int, seed: int, *, topic_share: float = 0.7) -> list
     rng = random.Random(seed)
     names = sorted(TOPICS)
     texts = []
-    for _ in range(n):
+    for _text in range(n):  # not `_`: that is the message catalogue's gettext here
         words = TOPICS[rng.choice(names)]
         length = rng.randint(8, 14)
         texts.append(" ".join(rng.choice(words) if rng.random() < topic_share else rng.choice(FILLERS)
-                              for _ in range(length)) + ".")
+                              for _word in range(length)) + ".")
     return texts
 
 
